@@ -1,1 +1,109 @@
-fn main() {}
+//! `stele`: the command line. Argument parsing, files in and out, exit codes; the work itself is
+//! done by the driver (compiling) and the runtime (executing).
+
+mod block;
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "stele", version, about = "Compile, run and test Stele chains")]
+struct Cli {
+    /// Colour diagnostics: auto, always or never.
+    #[arg(long, global = true, default_value = "auto")]
+    color: Color,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new chain folder with a manifest, sources and example inputs.
+    New {
+        /// The chain's name (also the folder created).
+        name: String,
+    },
+    /// Parse and type-check a chain folder or a single `.stele` file.
+    Check {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+    /// Compile a chain to IR; writes the artifact to `target/<name>.steleir` in the chain folder.
+    Build {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Print the IR text to standard output instead of writing the artifact.
+        #[arg(long, value_enum)]
+        emit: Option<Emit>,
+        /// Print the IR after this pass (`lower`, or a pass of the IR pipeline) to standard error.
+        #[arg(long, value_name = "PASS")]
+        print_after: Option<String>,
+        /// Where to write the artifact.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Apply a block of transactions to a state and print the new state root.
+    Run {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The starting state (JSON); the default state when omitted.
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// The block of transactions (JSON).
+        #[arg(long)]
+        block: PathBuf,
+        /// Write the new state (JSON) here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Run a chain's `test` items and its example block against the expected outputs; with a
+    /// folder of chains, every chain in it.
+    Test {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Rewrite the expected outputs from the actual ones.
+        #[arg(long)]
+        bless: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Emit {
+    Ir,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let outcome = std::panic::catch_unwind(move || match cli.command {
+        Command::New { name } => commands::new(&name),
+        Command::Check { path } => commands::check(&path, color),
+        Command::Build { path, emit, print_after, out } => {
+            commands::build(&path, emit.is_some(), print_after.as_deref(), out, color)
+        }
+        Command::Run { path, state, block, out } => commands::run(&path, state, &block, out, color),
+        Command::Test { path, bless } => commands::test(&path, bless, color),
+    });
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(commands::Failed)) => ExitCode::FAILURE,
+        Err(_) => {
+            eprintln!("error: internal compiler error: the command crashed (a bug in stele; please report it)");
+            ExitCode::from(101)
+        }
+    }
+}

@@ -9,10 +9,23 @@
 //! when the guard is `false` the instruction neither fails nor has an effect, and every result is
 //! zero. This is how conditionals are compiled: an untaken branch cannot fire.
 
+mod arith;
+pub mod artifact;
+pub mod eval;
 pub mod felt;
 pub mod layout;
+mod operands;
+pub mod passes;
+mod sizes;
+pub mod text;
+pub mod verify;
 
+pub use artifact::{ArtifactError, from_artifact, to_artifact};
 pub use felt::Felt;
+pub use passes::{PIPELINE, optimize, optimize_verified, optimize_with};
+pub use sizes::MAX_SCALARS;
+pub use text::{ParseError, parse, print};
+pub use verify::{VerifyError, verify};
 
 /// Version of the IR text format and of the serialised artifact.
 pub const FORMAT_VERSION: u32 = 1;
