@@ -23,7 +23,7 @@ macro_rules! codes {
                 match self { $(Code::$name => crate::Severity::$sev),* }
             }
 
-            pub fn from_str(s: &str) -> Option<Code> {
+            pub fn parse(s: &str) -> Option<Code> {
                 Code::ALL.iter().copied().find(|c| c.as_str() == s)
             }
         }
@@ -38,6 +38,8 @@ codes! {
     E0005 = Error, "unterminated or invalid string literal";
     E0006 = Error, "invalid integer literal";
     E0007 = Error, "unsupported syntax (`return`, `while`, `loop` and the like)";
+    E0008 = Error, "comparison operators cannot be chained";
+    E0009 = Error, "nesting too deep";
 
     E1001 = Error, "unknown name";
     E1002 = Error, "unknown type";
@@ -49,6 +51,8 @@ codes! {
     E1008 = Error, "`state` used outside a transition or test";
     E1009 = Error, "recursive function calls";
     E1010 = Error, "constant defined in terms of itself";
+    E1011 = Error, "`builtin fn` outside the standard library, or unknown builtin";
+    E1012 = Error, "recursive type has infinite size";
 
     E2001 = Error, "mismatched types";
     E2002 = Error, "operator cannot be applied to this type";
@@ -68,10 +72,12 @@ codes! {
     E2016 = Error, "`assert` needs a condition and a string literal";
     E2017 = Error, "not a function";
     E2018 = Error, "pattern does not match the scrutinee";
-    E2019 = Error, "type not allowed here";
+    E2019 = Error, "value, type or argument not allowed here";
+    E2020 = Error, "function, type or module used as a value";
 
     E3001 = Error, "program too large after unrolling and inlining";
     E3002 = Error, "constant arithmetic fails at compile time";
+    E3003 = Error, "`poseidon` takes 1 to 16 inputs";
 
     E4001 = Error, "cannot read source file";
     E4002 = Error, "invalid `Stele.toml` manifest";
@@ -93,7 +99,7 @@ mod tests {
             assert!(seen.insert(c.as_str()), "duplicate {}", c.as_str());
             let warning = c.as_str().starts_with('W');
             assert_eq!(warning, c.severity() == crate::Severity::Warning);
-            assert_eq!(Code::from_str(c.as_str()), Some(*c));
+            assert_eq!(Code::parse(c.as_str()), Some(*c));
         }
     }
 }

@@ -94,10 +94,6 @@ impl<'a> Checker<'a> {
         self.diags.push(Diagnostic::new(code, message, span, label));
     }
 
-    pub fn item(&self, r: ItemRef) -> (Rc<Vec<ModuleSource>>, ItemRef) {
-        (self.srcs.clone(), r)
-    }
-
     /// Runs every check in order.
     pub fn run(&mut self) {
         self.collect_items();
@@ -107,7 +103,7 @@ impl<'a> Checker<'a> {
         }
         self.detect_recursive_types();
         for i in 0..self.defs.consts.len() {
-            self.ensure_const(ConstId(i as u32));
+            self.ensure_const(ConstId(i as u32), None);
         }
         for i in 0..self.defs.fns.len() {
             self.ensure_fn_sig(FnId(i as u32));

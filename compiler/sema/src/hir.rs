@@ -286,6 +286,8 @@ pub enum Proj {
 #[derive(Clone, Debug)]
 pub struct Arm {
     pub pat: Pat,
+    /// Where payload extraction failures would be reported.
+    pub pat_span: Span,
     pub body: Expr,
 }
 

@@ -139,7 +139,10 @@ pub struct Type {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TypeKind {
     /// `Field`, `u64`, `Account`, `m::Account`, `Map<K, V, 20>`: a path with optional arguments.
-    Path { path: Path, args: Vec<TypeArg> },
+    Path {
+        path: Path,
+        args: Vec<TypeArg>,
+    },
     /// `[T; N]`
     Array(Box<Type>, Box<Expr>),
     /// `(A, B)`; `()` is the unit type.
@@ -172,11 +175,24 @@ pub struct Stmt {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StmtKind {
     /// `let [mut] pat [: T] = init;`
-    Let { pat: LetPattern, ty: Option<Type>, init: Expr },
+    Let {
+        pat: LetPattern,
+        ty: Option<Type>,
+        init: Expr,
+    },
     /// `place = value;` (`op: None`) or `place op= value;`.
-    Assign { target: Expr, op: Option<BinOp>, value: Expr },
+    Assign {
+        target: Expr,
+        op: Option<BinOp>,
+        value: Expr,
+    },
     /// `for var in start..end { body }`; bounds must be compile-time constants.
-    For { var: Ident, start: Expr, end: Expr, body: Block },
+    For {
+        var: Ident,
+        start: Expr,
+        end: Expr,
+        body: Block,
+    },
     /// An expression statement (with `;`, or a block-like expression without one).
     Expr(Expr),
     Error,
@@ -229,12 +245,18 @@ pub enum BinOp {
 pub enum ExprKind {
     /// Integer literal: digits as written (decimal or `0x` hex, underscores removed) and an
     /// optional type suffix (`5u64`, `7Field`).
-    Int { digits: String, suffix: Option<String> },
+    Int {
+        digits: String,
+        suffix: Option<String>,
+    },
     Bool(bool),
     /// String literal, escapes already processed (only `assert` messages use them).
     Str(String),
     /// A name or path, with optional `::<...>` const generic arguments.
-    Path { path: Path, generic_args: Vec<Expr> },
+    Path {
+        path: Path,
+        generic_args: Vec<Expr>,
+    },
     /// The `state` keyword.
     State,
     Unary(UnOp, Box<Expr>),
@@ -242,7 +264,10 @@ pub enum ExprKind {
     /// `expr as T`
     Cast(Box<Expr>, Type),
     /// `f(args)`, `m::f::<4>(args)`, `assert(c, "msg")`, `Enum::Variant(payload)`.
-    Call { callee: Box<Expr>, args: Vec<Expr> },
+    Call {
+        callee: Box<Expr>,
+        args: Vec<Expr>,
+    },
     /// `expr.name`
     Field(Box<Expr>, Ident),
     /// `expr.0`
@@ -250,7 +275,10 @@ pub enum ExprKind {
     /// `expr[index]`
     Index(Box<Expr>, Box<Expr>),
     /// `Path { a: 1, b }` (`b` alone is shorthand for `b: b`).
-    StructLit { path: Path, fields: Vec<(Ident, Expr)> },
+    StructLit {
+        path: Path,
+        fields: Vec<(Ident, Expr)>,
+    },
     /// `[a, b, c]`
     Array(Vec<Expr>),
     /// `[value; count]`
@@ -261,8 +289,15 @@ pub enum ExprKind {
     Paren(Box<Expr>),
     Block(Block),
     /// `if cond { .. } else ..`; `else_` is a `Block` or another `If` expression.
-    If { cond: Box<Expr>, then: Block, else_: Option<Box<Expr>> },
-    Match { scrutinee: Box<Expr>, arms: Vec<MatchArm> },
+    If {
+        cond: Box<Expr>,
+        then: Block,
+        else_: Option<Box<Expr>>,
+    },
+    Match {
+        scrutinee: Box<Expr>,
+        arms: Vec<MatchArm>,
+    },
     Error,
 }
 
@@ -288,6 +323,9 @@ pub enum PatternKind {
     /// `3`, `true`
     Literal(Expr),
     /// `Enum::Variant`, `Enum::Variant(a, _, c)`.
-    Variant { path: Path, fields: Vec<Pattern> },
+    Variant {
+        path: Path,
+        fields: Vec<Pattern>,
+    },
     Error,
 }

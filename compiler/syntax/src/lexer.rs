@@ -40,7 +40,13 @@ macro_rules! tokens {
             }
         }
 
-        const KEYWORDS: &[(&str, Tok)] = &[$(($text, Tok::$variant)),*];
+        /// The keyword (or punctuation) token written `text`.
+        fn keyword(text: &str) -> Option<Tok> {
+            match text {
+                $($text => Some(Tok::$variant),)*
+                _ => None,
+            }
+        }
     };
 }
 
@@ -145,6 +151,8 @@ pub struct Lexed {
     /// `///` lines, keyed by the start offset of the token that follows them.
     pub docs: BTreeMap<usize, Vec<String>>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The file ends inside a string or block comment.
+    pub ended_in_literal: bool,
 }
 
 /// Splits `text` into tokens.
@@ -155,10 +163,12 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
         bytes: text.as_bytes(),
         pos: 0,
         out: Lexed {
-            tokens: Vec::new(),
+            // About one token per five bytes in typical code.
+            tokens: Vec::with_capacity(text.len() / 5),
             file_docs: Vec::new(),
             docs: BTreeMap::new(),
             diagnostics: Vec::new(),
+            ended_in_literal: false,
         },
         pending_docs: Vec::new(),
     };
@@ -180,7 +190,14 @@ impl Lexer<'_> {
         Span::new(self.file, start, end)
     }
 
-    fn error(&mut self, code: Code, message: impl Into<String>, start: usize, end: usize, label: &str) -> &mut Diagnostic {
+    fn error(
+        &mut self,
+        code: Code,
+        message: impl Into<String>,
+        start: usize,
+        end: usize,
+        label: &str,
+    ) -> &mut Diagnostic {
         let d = Diagnostic::new(code, message, self.span(start, end), label);
         self.out.diagnostics.push(d);
         self.out.diagnostics.last_mut().expect("just pushed")
@@ -209,6 +226,7 @@ impl Lexer<'_> {
                 b'a'..=b'z' | b'A'..=b'Z' | b'_' => self.word(),
                 b'0'..=b'9' => self.number(),
                 b'"' => self.string(),
+                b'\'' if self.char_literal_len().is_some() => self.char_literal(),
                 _ => {
                     if let Some((tok, len)) = punct(&self.bytes[self.pos..]) {
                         self.pos += len;
@@ -223,7 +241,9 @@ impl Lexer<'_> {
 
     fn line_comment(&mut self) {
         let start = self.pos;
-        let end = self.text[start..].find('\n').map_or(self.text.len(), |i| start + i);
+        let end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| start + i);
         self.pos = end;
         let body = &self.text[start..end];
         let doc_text = |rest: &str| {
@@ -264,9 +284,18 @@ impl Lexer<'_> {
                 _ => self.pos += 1,
             }
         }
-        self.error(Code::E0004, "unterminated block comment", start, start + 2, "comment starts here")
-            .notes
-            .push(format!("{depth} `*/` missing at the end of the file (block comments nest)"));
+        self.out.ended_in_literal = true;
+        self.error(
+            Code::E0004,
+            "unterminated block comment",
+            start,
+            start + 2,
+            "comment starts here",
+        )
+        .notes
+        .push(format!(
+            "{depth} `*/` missing at the end of the file (block comments nest)"
+        ));
     }
 
     fn word(&mut self) {
@@ -278,19 +307,29 @@ impl Lexer<'_> {
         if word == "_" {
             return self.push(start, Tok::Underscore);
         }
-        if let Some((_, tok)) = KEYWORDS.iter().find(|(text, _)| *text == word) {
-            return self.push(start, tok.clone());
+        if let Some(tok) = keyword(word) {
+            return self.push(start, tok);
         }
         if let Some(&reserved) = RESERVED.iter().find(|r| **r == word) {
             let help = match reserved {
-                "impl" | "trait" => "Stele has no methods or traits; write a free function `fn f(x: T)`",
+                "impl" | "trait" => {
+                    "Stele has no methods or traits; write a free function `fn f(x: T)`"
+                }
                 "mod" => "every file is a module: `src/a.stele` is the module `a`",
                 "type" => "Stele has no type aliases",
-                "self" | "super" | "crate" | "Self" => "write the path from a module name, as in `use token::Account;`",
+                "self" | "super" | "crate" | "Self" => {
+                    "write the path from a module name, as in `use token::Account;`"
+                }
                 _ => "this word is reserved and cannot be used as a name",
             };
-            self.error(Code::E0007, format!("`{reserved}` is not supported in Stele"), start, self.pos, "reserved word")
-                .help = Some(help.into());
+            self.error(
+                Code::E0007,
+                format!("`{reserved}` is not supported in Stele"),
+                start,
+                self.pos,
+                "reserved word",
+            )
+            .help = Some(help.into());
             return self.push(start, Tok::Reserved(reserved));
         }
         self.push(start, Tok::Ident(word.to_string()));
@@ -308,18 +347,39 @@ impl Lexer<'_> {
         }
         let raw = &self.text[start..self.pos];
         let body = if hex { &raw[2..] } else { raw };
-        let is_digit = |c: char| if hex { c.is_ascii_hexdigit() } else { c.is_ascii_digit() };
-        let mut digits_end = body.find(|c: char| !is_digit(c) && c != '_').unwrap_or(body.len());
+        let is_digit = |c: char| {
+            if hex {
+                c.is_ascii_hexdigit()
+            } else {
+                c.is_ascii_digit()
+            }
+        };
+        let mut digits_end = body
+            .find(|c: char| !is_digit(c) && c != '_')
+            .unwrap_or(body.len());
         // `0x1Field`: `F` is a hex digit, but the literal means `0x1` with the `Field` suffix.
         if hex && body.ends_with("Field") && digits_end > body.len() - 5 {
             digits_end = body.len() - 5;
         }
         let digits: String = body[..digits_end].chars().filter(|&c| c != '_').collect();
         let suffix = &body[digits_end..];
-        let mut lit = IntLit { digits: if hex { format!("0x{digits}") } else { digits.clone() }, suffix: None };
+        let mut lit = IntLit {
+            digits: if hex {
+                format!("0x{digits}")
+            } else {
+                digits.clone()
+            },
+            suffix: None,
+        };
         if digits.is_empty() {
-            self.error(Code::E0006, "invalid integer literal", start, self.pos, "no digits after `0x`")
-                .help = Some("write hexadecimal digits after `0x`, as in `0xff`".into());
+            self.error(
+                Code::E0006,
+                "invalid integer literal",
+                start,
+                self.pos,
+                "no digits after `0x`",
+            )
+            .help = Some("write hexadecimal digits after `0x`, as in `0xff`".into());
             lit.digits = "0".into();
         } else if !suffix.is_empty() {
             if INT_SUFFIXES.contains(&suffix) {
@@ -333,12 +393,32 @@ impl Lexer<'_> {
                     self.pos,
                     "invalid suffix",
                 );
-                d.help = Some(if raw.starts_with("0b") || raw.starts_with("0o") || raw.starts_with("0X") {
-                    "only decimal and `0x` hexadecimal literals are supported".into()
-                } else {
-                    "the valid suffixes are `u8`, `u16`, `u32`, `u64`, `u128` and `Field`".into()
-                });
+                d.help = Some(
+                    if raw.starts_with("0b") || raw.starts_with("0o") || raw.starts_with("0X") {
+                        "only decimal and `0x` hexadecimal literals are supported".into()
+                    } else {
+                        "the valid suffixes are `u8`, `u16`, `u32`, `u64`, `u128` and `Field`"
+                            .into()
+                    },
+                );
             }
+        }
+        // `1.5`; but `t.0.1` is two tuple indices.
+        let after_dot = matches!(self.out.tokens.last(), Some((_, Tok::Dot, _)));
+        if !hex && !after_dot && self.peek(0) == b'.' && self.peek(1).is_ascii_digit() {
+            self.pos += 1;
+            while self.peek(0).is_ascii_alphanumeric() || self.peek(0) == b'_' {
+                self.pos += 1;
+            }
+            self.error(
+                Code::E0006,
+                "floating-point literals are not supported",
+                start,
+                self.pos,
+                "not an integer",
+            )
+            .help =
+                Some("Stele has only integers: scale the value, or divide `Field` values".into());
         }
         self.push(start, Tok::Int(lit));
     }
@@ -349,8 +429,15 @@ impl Lexer<'_> {
         let mut value = String::new();
         loop {
             let Some(c) = self.text[self.pos..].chars().next() else {
-                self.error(Code::E0005, "unterminated string literal", start, start + 1, "string starts here")
-                    .help = Some("add a closing `\"`".into());
+                self.out.ended_in_literal = true;
+                self.error(
+                    Code::E0005,
+                    "unterminated string literal",
+                    start,
+                    start + 1,
+                    "string starts here",
+                )
+                .help = Some("add a closing `\"`".into());
                 break;
             };
             let at = self.pos;
@@ -366,7 +453,9 @@ impl Lexer<'_> {
 
     /// An escape after the `\` at `at`; `self.pos` is just past the backslash.
     fn escape(&mut self, at: usize, value: &mut String) {
-        let Some(c) = self.text[self.pos..].chars().next() else { return };
+        let Some(c) = self.text[self.pos..].chars().next() else {
+            return;
+        };
         self.pos += c.len_utf8();
         let simple = match c {
             'n' => Some('\n'),
@@ -397,15 +486,63 @@ impl Lexer<'_> {
                 match u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
                     Some(ch) if !hex.is_empty() => value.push(ch),
                     _ => {
-                        self.error(Code::E0005, "invalid unicode escape", at, self.pos, "not a unicode scalar value")
-                            .help = Some("write one to six hexadecimal digits, as in `\\u{1F600}`".into());
+                        self.error(
+                            Code::E0005,
+                            "invalid unicode escape",
+                            at,
+                            self.pos,
+                            "not a unicode scalar value",
+                        )
+                        .help =
+                            Some("write one to six hexadecimal digits, as in `\\u{1F600}`".into());
                     }
                 }
                 return;
             }
         }
-        self.error(Code::E0005, format!("unknown character escape `\\{}`", c.escape_debug()), at, self.pos, "unknown escape")
-            .help = Some("the escapes are `\\n`, `\\r`, `\\t`, `\\0`, `\\\\`, `\\\"`, `\\'` and `\\u{...}`".into());
+        self.error(
+            Code::E0005,
+            format!("unknown character escape `\\{}`", c.escape_debug()),
+            at,
+            self.pos,
+            "unknown escape",
+        )
+        .help = Some(
+            "the escapes are `\\n`, `\\r`, `\\t`, `\\0`, `\\\\`, `\\\"`, `\\'` and `\\u{...}`"
+                .into(),
+        );
+    }
+
+    /// The length of a Rust-style character literal at `pos` (`'x'`, `'\n'`), if there is one.
+    fn char_literal_len(&self) -> Option<usize> {
+        let rest = &self.text[self.pos + 1..];
+        let mut chars = rest.char_indices();
+        let (_, first) = chars.next()?;
+        if first == '\n' || first == '\'' {
+            return None;
+        }
+        if first == '\\' {
+            chars.next()?;
+        }
+        let (close, c) = chars.find(|&(i, c)| c == '\'' || c == '\n' || i > 12)?;
+        (c == '\'').then_some(close + 2)
+    }
+
+    /// `'x'`: reported, and read as a string so the expression around it still parses.
+    fn char_literal(&mut self) {
+        let start = self.pos;
+        let len = self.char_literal_len().unwrap_or(1);
+        self.pos += len;
+        let inner = self.text[start + 1..self.pos - 1].to_string();
+        self.error(
+            Code::E0003,
+            "character literals are not supported",
+            start,
+            self.pos,
+            "character literal",
+        )
+        .help = Some("Stele has no `char` type; use a string `\"...\"` or an integer".into());
+        self.push(start, Tok::Str(inner));
     }
 
     /// A run of characters that start no token: one diagnostic for the run.
@@ -427,12 +564,20 @@ impl Lexer<'_> {
         }
         let first = self.text[start..].chars().next().unwrap_or('?');
         let (message, label) = if count == 1 {
-            (format!("unknown character `{}`", first.escape_debug()), "not a valid token")
+            (
+                format!("unknown character `{}`", first.escape_debug()),
+                "not a valid token",
+            )
         } else {
-            (format!("unknown characters starting with `{}`", first.escape_debug()), "not valid tokens")
+            (
+                format!(
+                    "unknown characters starting with `{}`",
+                    first.escape_debug()
+                ),
+                "not valid tokens",
+            )
         };
         let help = match first {
-            '\'' => Some("Stele has no character literals; use a string `\"...\"` or an integer"),
             '#' => Some("Stele has no attributes"),
             '?' => Some("Stele has no `?` operator; use `assert(cond, \"reason\")`"),
             _ => None,

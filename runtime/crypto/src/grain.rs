@@ -1,8 +1,8 @@
 //! The Grain LFSR of the Poseidon reference parameter script, and the generation of the
 //! round constants and the Cauchy MDS matrix from it (see docs/state-commitment.md).
 
-use crate::bigint::{self, U256};
 use crate::Fr;
+use crate::bigint::{self, U256};
 use ff::Field;
 
 /// The 80-bit Grain LFSR in self-shrinking mode. Bit `i` of `s` is element `i` of the
@@ -19,7 +19,14 @@ impl Grain {
         const FIELD: u32 = 1;
         const SBOX: u32 = 0;
         // (value, width in bits); written most significant bit first.
-        let fields = [(FIELD, 2), (SBOX, 4), (n, 12), (t, 12), (r_f, 10), (r_p, 10)];
+        let fields = [
+            (FIELD, 2),
+            (SBOX, 4),
+            (n, 12),
+            (t, 12),
+            (r_f, 10),
+            (r_p, 10),
+        ];
         let mut s: u128 = 0;
         let mut pos = 0;
         for (value, width) in fields {

@@ -189,14 +189,11 @@ pub fn merkle_root_from_path(leaf: Fr, index: u64, siblings: &[Fr]) -> Fr {
         depth >= 64 || index < (1u64 << depth),
         "leaf index {index} out of range for a path of length {depth}"
     );
-    siblings
-        .iter()
-        .enumerate()
-        .fold(leaf, |cur, (l, sib)| {
-            if (index >> l) & 1 == 0 {
-                poseidon2(cur, *sib)
-            } else {
-                poseidon2(*sib, cur)
-            }
-        })
+    siblings.iter().enumerate().fold(leaf, |cur, (l, sib)| {
+        if (index >> l) & 1 == 0 {
+            poseidon2(cur, *sib)
+        } else {
+            poseidon2(*sib, cur)
+        }
+    })
 }

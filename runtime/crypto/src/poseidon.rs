@@ -1,6 +1,6 @@
 //! The Poseidon permutation with circomlib's BN254 parameters: the raw parameters
 //! (generated once per width with the Grain LFSR), a textbook reference permutation, and the
-//! optimised permutation used by [`crate::poseidon`] (width-specialised, sparse partial rounds).
+//! optimised permutation used by [`crate::poseidon()`] (width-specialised, sparse partial rounds).
 //!
 //! # Optimised partial rounds
 //!
@@ -36,14 +36,19 @@ const HALF_FULL: usize = FULL_ROUNDS / 2;
 pub const MAX_INPUTS: usize = 16;
 
 /// circomlib's partial rounds `R_P` for `t = 2..=17`.
-const PARTIAL_ROUNDS: [usize; 16] = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
+const PARTIAL_ROUNDS: [usize; 16] = [
+    56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68,
+];
 
 /// circomlib's number of partial rounds `R_P` for width `t` (2..=17).
 ///
 /// # Panics
 /// If `t` is outside `2..=17`.
 pub fn partial_rounds(t: usize) -> usize {
-    assert!((2..=MAX_INPUTS + 1).contains(&t), "Poseidon width {t} is not in 2..=17");
+    assert!(
+        (2..=MAX_INPUTS + 1).contains(&t),
+        "Poseidon width {t} is not in 2..=17"
+    );
     PARTIAL_ROUNDS[t - 2]
 }
 
@@ -85,8 +90,8 @@ pub fn params(t: usize) -> &'static PoseidonParams {
 
 #[inline(always)]
 fn pow5(x: &mut Fr) {
-    let x2 = x.square();
-    let x4 = x2.square();
+    let x2 = *x * *x;
+    let x4 = x2 * x2;
     *x *= x4;
 }
 
@@ -159,7 +164,11 @@ fn mat_inv(a: &Mat) -> Mat {
     let n = a.len();
     let mut m: Mat = a.clone();
     let mut inv: Mat = (0..n)
-        .map(|i| (0..n).map(|j| if i == j { Fr::ONE } else { Fr::ZERO }).collect())
+        .map(|i| {
+            (0..n)
+                .map(|j| if i == j { Fr::ONE } else { Fr::ZERO })
+                .collect()
+        })
         .collect();
     for col in 0..n {
         let pivot = (col..n)
@@ -297,9 +306,9 @@ fn dense_mix<const T: usize>(s: &mut [Fr; T], m: &[[Fr; T]; T]) {
 fn sparse_mix<const T: usize>(s: &mut [Fr; T], m: &Sparse<T>) {
     let x0 = s[0];
     let mut acc = x0 * m.row[0];
-    for j in 1..T {
-        acc += s[j] * m.row[j];
-        s[j] += x0 * m.col[j];
+    for ((x, r), c) in s.iter_mut().zip(&m.row).zip(&m.col).skip(1) {
+        acc += *x * r;
+        *x += x0 * c;
     }
     s[0] = acc;
 }
@@ -432,8 +441,54 @@ mod tests {
         }
     }
 
+    /// Spot values from circomlib's `poseidon_constants` (all were compared once, see
+    /// tests/data/README.md).
     #[test]
-    fn mds_is_cauchy_shaped_and_invertible() {
+    fn constants_match_circomlib_spot_values() {
+        let hex = |s: &str| crate::fr_from_str(s).unwrap();
+        let p3 = params(3);
+        assert_eq!(
+            p3.round_constants[0][0],
+            hex("0x0ee9a592ba9a9518d05986d656f40c2114c4993c11bb29938d21d47304cd8e6e")
+        );
+        assert_eq!(
+            p3.round_constants[0][1],
+            hex("0x00f1445235f2148c5986587169fc1bcd887b08d4d00868df5696fff40956e864")
+        );
+        assert_eq!(
+            p3.round_constants[64][2],
+            hex("0x1da55cc900f0d21f4a3e694391918a1b3c23b2ac773c6b3ef88e2e4228325161")
+        );
+        let row0 = [
+            "0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b",
+            "0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0",
+            "0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d",
+        ];
+        let col0 = [
+            "0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b",
+            "0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771",
+            "0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7",
+        ];
+        for j in 0..3 {
+            assert_eq!(p3.mds[0][j], hex(row0[j]));
+            assert_eq!(p3.mds[j][0], hex(col0[j]));
+        }
+        assert_eq!(
+            params(2).round_constants[0][0],
+            hex("0x09c46e9ec68e9bd4fe1faaba294cba38a71aa177534cdd1b6c7dc0dbd0abd7a7")
+        );
+        assert_eq!(
+            params(17).round_constants[0][0],
+            hex("0x2fb583762b37592c6c5a95eb1d06694b6c6f9dc4f1ad4862dd8f5e67cb7a3f5c")
+        );
+        assert_eq!(
+            params(17).mds[0][0],
+            hex("0x196b76cefdcc7f6a54c71d40114a0bb82694c936f1573ac7ac1ea3fcce1fe938")
+        );
+    }
+
+    #[test]
+    fn params_shape_and_mds_invertible() {
         for t in 2..=17 {
             let p = params(t);
             assert_eq!(p.mds.len(), t);

@@ -97,16 +97,24 @@ impl Reader<'_> {
             assert_ne!(self.s[self.i], b'\\', "escapes unsupported");
             self.i += 1;
         }
-        let out = std::str::from_utf8(&self.s[start..self.i]).unwrap().to_string();
+        let out = std::str::from_utf8(&self.s[start..self.i])
+            .unwrap()
+            .to_string();
         self.i += 1;
         out
     }
 }
 
 fn load_vectors() -> Vec<(Vec<Fr>, Fr)> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/poseidon_vectors.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/poseidon_vectors.json"
+    );
     let text = std::fs::read_to_string(path).unwrap();
-    let mut r = Reader { s: text.as_bytes(), i: 0 };
+    let mut r = Reader {
+        s: text.as_bytes(),
+        i: 0,
+    };
     let doc = r.value();
     doc.get("vectors")
         .arr()
@@ -126,8 +134,7 @@ fn load_vectors() -> Vec<(Vec<Fr>, Fr)> {
 
 #[test]
 fn poseidon_1_2_known_answer() {
-    let expected =
-        "7853200120776062878684798364095072458815029376092732009249414926327459813530";
+    let expected = "7853200120776062878684798364095072458815029376092732009249414926327459813530";
     let out = poseidon(&[Fr::from(1), Fr::from(2)]);
     assert_eq!(fr_to_decimal(&out), expected);
     assert_eq!(poseidon2(Fr::from(1), Fr::from(2)), out);
@@ -153,4 +160,31 @@ fn circomlibjs_vectors_all_arities() {
     for (n, count) in seen.iter().enumerate().skip(1) {
         assert!(*count >= 2, "arity {n} has only {count} vectors");
     }
+}
+
+/// Values computed with circomlibjs 0.1.7 (script in tests/data/README.md).
+#[test]
+fn composite_known_answers() {
+    use stele_crypto::{MerkleTree, fr_from_u128, hash_list};
+    let dec = |s: &str| fr_from_str(s).unwrap();
+    let xs: Vec<Fr> = (1..=17u128).map(fr_from_u128).collect();
+    assert_eq!(
+        hash_list(&xs),
+        dec("8770585823063767024216894608354098830177643380596531891106165958687580947979")
+    );
+    let z = Fr::zero();
+    assert_eq!(
+        MerkleTree::empty_root(1, z),
+        dec("14744269619966411208579211824598458697587494354926760081771325075741142829156")
+    );
+    assert_eq!(
+        MerkleTree::empty_root(20, z),
+        dec("15019797232609675441998260052101280400536945603062888308240081994073687793470")
+    );
+    let mut tree = MerkleTree::new(2, z);
+    tree.set_leaf(2, fr_from_u128(11));
+    assert_eq!(
+        tree.root(),
+        dec("1973306818804876942664028263252800384980949072635163280153553697216277976977")
+    );
 }

@@ -8,22 +8,39 @@ use std::collections::HashMap;
 use std::fmt;
 
 use ff::PrimeField;
-use stele_ir::{BinOp, Function, Inst, Op, Program, StateKind, Ty, Type, TypeDefKind, UnOp, ValueId};
+use stele_ir::verify::VerifyError;
+use stele_ir::{BinOp, Function, Inst, Op, Program, StateKind, Ty, UnOp, ValueId};
 
 use crate::Fr;
 use crate::shape::{Shape, int_max, ty_name};
 
-/// A program that cannot be run: ill-typed or malformed IR.
+/// A program the executor refuses to run.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LoadError {
-    /// Where: `program`, `type foo`, `state field bar`, `transition t, instruction 3`, ...
-    pub context: String,
-    pub message: String,
+pub enum LoadError {
+    /// What the IR verifier (`stele_ir::verify`) found.
+    Invalid(Vec<VerifyError>),
+    /// A verified program the executor still cannot run (a defensive check; it points at a
+    /// disagreement between the verifier and the executor).
+    Unsupported { context: String, message: String },
 }
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid IR in {}: {}", self.context, self.message)
+        match self {
+            LoadError::Invalid(errors) => {
+                let n = errors.len();
+                write!(
+                    f,
+                    "the IR verifier found {n} problem{}",
+                    if n == 1 { "" } else { "s" }
+                )?;
+                for (i, e) in errors.iter().enumerate() {
+                    write!(f, "{} {e}", if i == 0 { ":" } else { ";" })?;
+                }
+                Ok(())
+            }
+            LoadError::Unsupported { context, message } => write!(f, "{context}: {message}"),
+        }
     }
 }
 
@@ -40,48 +57,198 @@ pub(crate) enum Reg {
 /// `ints` slots and all field operands `fields` slots unless the name says otherwise.
 #[derive(Clone, Debug)]
 pub(crate) enum COp {
-    ConstI { d: u32, v: u128 },
-    ConstF { d: u32, v: Fr },
-    ParamI { d: u32, i: u32 },
-    ParamF { d: u32, i: u32 },
-    SLoadI { d: u32, i: u32 },
-    SLoadF { d: u32, i: u32 },
-    SStore { i: u32, v: Reg },
-    NegF { d: u32, a: u32 },
+    ConstI {
+        d: u32,
+        v: u128,
+    },
+    ConstF {
+        d: u32,
+        v: Fr,
+    },
+    ParamI {
+        d: u32,
+        i: u32,
+    },
+    ParamF {
+        d: u32,
+        i: u32,
+    },
+    SLoadI {
+        d: u32,
+        i: u32,
+    },
+    SLoadF {
+        d: u32,
+        i: u32,
+    },
+    SStore {
+        i: u32,
+        v: Reg,
+    },
+    NegF {
+        d: u32,
+        a: u32,
+    },
     /// Bool not and bitwise not within the width: `!a & mask`.
-    NotI { d: u32, a: u32, mask: u128 },
-    AddF { d: u32, a: u32, b: u32 },
-    SubF { d: u32, a: u32, b: u32 },
-    MulF { d: u32, a: u32, b: u32 },
-    DivF { d: u32, a: u32, b: u32 },
-    AddU { d: u32, a: u32, b: u32, max: u128 },
-    SubU { d: u32, a: u32, b: u32 },
-    MulU { d: u32, a: u32, b: u32, max: u128 },
-    DivU { d: u32, a: u32, b: u32 },
-    RemU { d: u32, a: u32, b: u32 },
-    And { d: u32, a: u32, b: u32 },
-    Or { d: u32, a: u32, b: u32 },
-    Xor { d: u32, a: u32, b: u32 },
-    Shl { d: u32, a: u32, b: u32, bits: u32, mask: u128 },
-    Shr { d: u32, a: u32, b: u32, bits: u32 },
-    EqI { d: u32, a: u32, b: u32 },
-    EqF { d: u32, a: u32, b: u32 },
-    Lt { d: u32, a: u32, b: u32 },
-    Le { d: u32, a: u32, b: u32 },
-    SelI { d: u32, c: u32, a: u32, b: u32 },
-    SelF { d: u32, c: u32, a: u32, b: u32 },
+    NotI {
+        d: u32,
+        a: u32,
+        mask: u128,
+    },
+    AddF {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    SubF {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    MulF {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    DivF {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    AddU {
+        d: u32,
+        a: u32,
+        b: u32,
+        max: u128,
+    },
+    SubU {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    MulU {
+        d: u32,
+        a: u32,
+        b: u32,
+        max: u128,
+    },
+    DivU {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    RemU {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    And {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Or {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Xor {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Shl {
+        d: u32,
+        a: u32,
+        b: u32,
+        bits: u32,
+        mask: u128,
+    },
+    Shr {
+        d: u32,
+        a: u32,
+        b: u32,
+        bits: u32,
+    },
+    EqI {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    EqF {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Lt {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Le {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    SelI {
+        d: u32,
+        c: u32,
+        a: u32,
+        b: u32,
+    },
+    SelF {
+        d: u32,
+        c: u32,
+        a: u32,
+        b: u32,
+    },
     /// Integer to integer: fails when the value exceeds `max`.
-    CastII { d: u32, a: u32, max: u128 },
-    CastIF { d: u32, a: u32 },
+    CastII {
+        d: u32,
+        a: u32,
+        max: u128,
+    },
+    CastIF {
+        d: u32,
+        a: u32,
+    },
     /// Field to integer: fails when the value exceeds `max`.
-    CastFI { d: u32, a: u32, max: u128 },
-    CastFF { d: u32, a: u32 },
-    PickI { d: u32, index: Reg, items: Box<[u32]> },
-    PickF { d: u32, index: Reg, items: Box<[u32]> },
-    Assert { c: u32 },
-    MapRead { map: u32, key: u32, dsts: Box<[Reg]> },
-    MapWrite { map: u32, key: u32, vals: Box<[Reg]> },
-    Hash { d: u32, ins: Box<[u32]> },
+    CastFI {
+        d: u32,
+        a: u32,
+        max: u128,
+    },
+    CastFF {
+        d: u32,
+        a: u32,
+    },
+    PickI {
+        d: u32,
+        index: Reg,
+        items: Box<[u32]>,
+    },
+    PickF {
+        d: u32,
+        index: Reg,
+        items: Box<[u32]>,
+    },
+    Assert {
+        c: u32,
+    },
+    MapRead {
+        map: u32,
+        key: u32,
+        dsts: Box<[Reg]>,
+    },
+    MapWrite {
+        map: u32,
+        key: u32,
+        vals: Box<[Reg]>,
+    },
+    Hash {
+        d: u32,
+        ins: Box<[u32]>,
+    },
 }
 
 impl COp {
@@ -167,31 +334,26 @@ pub struct Executable {
 }
 
 impl Executable {
-    /// Checks `program` and precompiles it. Rejects: unknown or recursive named types, integer
-    /// widths other than 8/16/32/64/128, map keys that are not `uN`, map depths outside
-    /// `1..=64`, values used before their definition or defined twice, ill-typed instructions,
-    /// out-of-range parameter/state/map indices, constants that do not fit, hashes of other than
-    /// 1..=16 inputs.
+    /// Verifies `program` (`stele_ir::verify`) and precompiles every transition and test.
     pub fn new(program: &Program) -> Result<Executable, LoadError> {
-        check_types(program)?;
+        stele_ir::verify(program).map_err(LoadError::Invalid)?;
         let state_tys: Vec<Ty> = program.state_scalars().into_iter().map(|s| s.ty).collect();
         let mut maps = Vec::new();
         for f in &program.state {
-            let ctx = || format!("state field `{}`", f.name);
-            match &f.kind {
-                StateKind::Value(_) => {}
-                StateKind::Map { key, value, depth } => {
-                    if !matches!(key, Type::UInt(_)) {
-                        return Err(err(ctx(), "map key type is not an unsigned integer"));
-                    }
-                    if !(1..=stele_crypto::MAX_DEPTH).contains(depth) {
-                        return Err(err(ctx(), format!("map depth {depth} is not in 1..=64")));
-                    }
-                    maps.push(MapInfo { depth: *depth, value_tys: program.flatten(value) });
-                }
+            if let StateKind::Map { value, depth, .. } = &f.kind {
+                maps.push(MapInfo {
+                    depth: *depth,
+                    value_tys: program.flatten(value),
+                });
             }
         }
-        let mut exe = Executable { program: program.clone(), transitions: Vec::new(), tests: Vec::new(), state_tys, maps };
+        let mut exe = Executable {
+            program: program.clone(),
+            transitions: Vec::new(),
+            tests: Vec::new(),
+            state_tys,
+            maps,
+        };
         for f in &program.transitions {
             let code = Compiler::new(&exe, f, "transition").compile()?;
             exe.transitions.push(code);
@@ -219,7 +381,10 @@ impl Executable {
 }
 
 fn err(context: impl Into<String>, message: impl Into<String>) -> LoadError {
-    LoadError { context: context.into(), message: message.into() }
+    LoadError::Unsupported {
+        context: context.into(),
+        message: message.into(),
+    }
 }
 
 fn check_width(bits: u8) -> Result<(), String> {
@@ -227,53 +392,6 @@ fn check_width(bits: u8) -> Result<(), String> {
         8 | 16 | 32 | 64 | 128 => Ok(()),
         _ => Err(format!("unsupported integer width u{bits}")),
     }
-}
-
-/// Every type mentioned anywhere is known, has supported widths and is not recursive.
-fn check_types(program: &Program) -> Result<(), LoadError> {
-    fn walk(program: &Program, ty: &Type, stack: &mut Vec<String>) -> Result<(), String> {
-        match ty {
-            Type::Field | Type::Bool => Ok(()),
-            Type::UInt(b) => check_width(*b),
-            Type::Array(elem, _) => walk(program, elem, stack),
-            Type::Tuple(items) => items.iter().try_for_each(|t| walk(program, t, stack)),
-            Type::Named(name) => {
-                if stack.contains(name) {
-                    return Err(format!("type `{name}` contains itself"));
-                }
-                let def = program.type_def(name).ok_or_else(|| format!("unknown type `{name}`"))?;
-                stack.push(name.clone());
-                let r = match &def.kind {
-                    TypeDefKind::Struct(fields) => fields.iter().try_for_each(|(_, t)| walk(program, t, stack)),
-                    TypeDefKind::Enum(variants) => variants
-                        .iter()
-                        .flat_map(|(_, p)| p.iter())
-                        .try_for_each(|t| walk(program, t, stack)),
-                };
-                stack.pop();
-                r
-            }
-        }
-    }
-    let mut stack = Vec::new();
-    for def in &program.types {
-        walk(program, &Type::Named(def.name.clone()), &mut stack).map_err(|m| err(format!("type `{}`", def.name), m))?;
-    }
-    for f in &program.state {
-        let r = match &f.kind {
-            StateKind::Value(t) => walk(program, t, &mut stack),
-            StateKind::Map { key, value, .. } => walk(program, key, &mut stack).and_then(|()| walk(program, value, &mut stack)),
-        };
-        r.map_err(|m| err(format!("state field `{}`", f.name), m))?;
-    }
-    for (kind, fs) in [("transition", &program.transitions), ("test", &program.tests)] {
-        for f in fs {
-            for (p, t) in &f.params {
-                walk(program, t, &mut stack).map_err(|m| err(format!("{kind} `{}`, parameter `{p}`", f.name), m))?;
-            }
-        }
-    }
-    Ok(())
 }
 
 struct Compiler<'a> {
@@ -290,43 +408,85 @@ type R<T> = Result<T, String>;
 
 impl<'a> Compiler<'a> {
     fn new(exe: &'a Executable, f: &'a Function, kind: &'static str) -> Self {
-        let param_tys = exe.program.param_scalars(&f.params).into_iter().map(|s| s.ty).collect();
-        Compiler { exe, f, kind, regs: HashMap::new(), n_ints: 0, n_fields: 0, param_tys }
+        let param_tys = exe
+            .program
+            .param_scalars(&f.params)
+            .into_iter()
+            .map(|s| s.ty)
+            .collect();
+        Compiler {
+            exe,
+            f,
+            kind,
+            regs: HashMap::new(),
+            n_ints: 0,
+            n_fields: 0,
+            param_tys,
+        }
     }
 
     fn compile(mut self) -> Result<Code, LoadError> {
         let mut insts = Vec::with_capacity(self.f.body.len());
         for (i, inst) in self.f.body.iter().enumerate() {
-            let ci = self
-                .inst(inst)
-                .map_err(|m| err(format!("{} `{}`, instruction {i}", self.kind, self.f.name), m))?;
+            let ci = self.inst(inst).map_err(|m| {
+                err(
+                    format!("{} `{}`, instruction {i}", self.kind, self.f.name),
+                    m,
+                )
+            })?;
             insts.push(ci);
         }
         let program = &self.exe.program;
+        let params: Vec<(String, Shape)> = self
+            .f
+            .params
+            .iter()
+            .map(|(n, t)| (n.clone(), Shape::new(program, t)))
+            .collect();
+        let mut tys = Vec::new();
+        params.iter().for_each(|(_, s)| s.scalar_tys(&mut tys));
+        if tys != self.param_tys {
+            return Err(err(
+                format!("{} `{}`", self.kind, self.f.name),
+                "parameter layout disagrees with stele_ir::layout",
+            ));
+        }
         Ok(Code {
             insts,
             n_ints: self.n_ints as usize,
             n_fields: self.n_fields as usize,
-            params: self.f.params.iter().map(|(n, t)| (n.clone(), Shape::new(program, t))).collect(),
+            params,
             param_tys: self.param_tys,
         })
     }
 
     fn get(&self, v: ValueId) -> R<(Reg, Ty)> {
-        self.regs.get(&v).copied().ok_or_else(|| format!("use of undefined value %{}", v.0))
+        self.regs
+            .get(&v)
+            .copied()
+            .ok_or_else(|| format!("use of undefined value %{}", v.0))
     }
 
     fn int(&self, v: ValueId) -> R<(u32, Ty)> {
         match self.get(v)? {
             (Reg::I(r), t) => Ok((r, t)),
-            (Reg::F(_), t) => Err(format!("%{} has type {}, expected an integer or bool", v.0, ty_name(t))),
+            (Reg::F(_), t) => Err(format!(
+                "%{} has type {}, expected an integer or bool",
+                v.0,
+                ty_name(t)
+            )),
         }
     }
 
     fn typed(&self, v: ValueId, want: Ty) -> R<Reg> {
         let (r, t) = self.get(v)?;
         if t != want {
-            return Err(format!("%{} has type {}, expected {}", v.0, ty_name(t), ty_name(want)));
+            return Err(format!(
+                "%{} has type {}, expected {}",
+                v.0,
+                ty_name(t),
+                ty_name(want)
+            ));
         }
         Ok(r)
     }
@@ -365,7 +525,10 @@ impl<'a> Compiler<'a> {
 
     fn inst(&mut self, inst: &Inst) -> R<CInst> {
         let guard = match inst.guard {
-            Some(g) => Some(self.slot_i(g, Ty::Bool).map_err(|m| format!("guard: {m}"))?),
+            Some(g) => Some(
+                self.slot_i(g, Ty::Bool)
+                    .map_err(|m| format!("guard: {m}"))?,
+            ),
             None => None,
         };
         let op = self.op(inst)?;
@@ -373,13 +536,20 @@ impl<'a> Compiler<'a> {
     }
 
     fn no_results(inst: &Inst) -> R<()> {
-        if inst.results.is_empty() { Ok(()) } else { Err("this instruction defines no values".into()) }
+        if inst.results.is_empty() {
+            Ok(())
+        } else {
+            Err("this instruction defines no values".into())
+        }
     }
 
     fn one_result(inst: &Inst) -> R<(ValueId, Ty)> {
         match inst.results.as_slice() {
             [r] => Ok(*r),
-            _ => Err(format!("expected exactly one result, found {}", inst.results.len())),
+            _ => Err(format!(
+                "expected exactly one result, found {}",
+                inst.results.len()
+            )),
         }
     }
 
@@ -389,7 +559,8 @@ impl<'a> Compiler<'a> {
             Op::Const(felt) => {
                 let (v, ty) = Self::one_result(inst)?;
                 let op = if ty == Ty::Field {
-                    let fr = Option::from(Fr::from_repr(felt.to_le_bytes())).ok_or("constant is not below the modulus")?;
+                    let fr = Option::from(Fr::from_repr(felt.to_le_bytes()))
+                        .ok_or("constant is not below the modulus")?;
                     let d = self.define_f(v, ty)?;
                     ConstF { d, v: fr }
                 } else {
@@ -404,9 +575,16 @@ impl<'a> Compiler<'a> {
             }
             Op::Param(i) => {
                 let (v, ty) = Self::one_result(inst)?;
-                let want = *self.param_tys.get(*i as usize).ok_or_else(|| format!("no parameter scalar {i}"))?;
+                let want = *self
+                    .param_tys
+                    .get(*i as usize)
+                    .ok_or_else(|| format!("no parameter scalar {i}"))?;
                 if want != ty {
-                    return Err(format!("parameter scalar {i} has type {}, not {}", ty_name(want), ty_name(ty)));
+                    return Err(format!(
+                        "parameter scalar {i} has type {}, not {}",
+                        ty_name(want),
+                        ty_name(ty)
+                    ));
                 }
                 Ok(match self.define(v, ty)? {
                     Reg::I(d) => ParamI { d, i: *i },
@@ -417,7 +595,11 @@ impl<'a> Compiler<'a> {
                 let (v, ty) = Self::one_result(inst)?;
                 let want = self.state_ty(*i)?;
                 if want != ty {
-                    return Err(format!("state scalar {i} has type {}, not {}", ty_name(want), ty_name(ty)));
+                    return Err(format!(
+                        "state scalar {i} has type {}, not {}",
+                        ty_name(want),
+                        ty_name(ty)
+                    ));
                 }
                 Ok(match self.define(v, ty)? {
                     Reg::I(d) => SLoadI { d, i: *i },
@@ -427,18 +609,28 @@ impl<'a> Compiler<'a> {
             Op::SStore(i, val) => {
                 Self::no_results(inst)?;
                 let want = self.state_ty(*i)?;
-                Ok(SStore { i: *i, v: self.typed(*val, want)? })
+                Ok(SStore {
+                    i: *i,
+                    v: self.typed(*val, want)?,
+                })
             }
             Op::Unary(op, a) => {
                 let (v, ty) = Self::one_result(inst)?;
                 match (op, ty) {
                     (UnOp::Neg, Ty::Field) => {
                         let a = self.slot_f(*a)?;
-                        Ok(NegF { d: self.define_f(v, ty)?, a })
+                        Ok(NegF {
+                            d: self.define_f(v, ty)?,
+                            a,
+                        })
                     }
                     (UnOp::Not, Ty::Bool | Ty::UInt(_)) => {
                         let a = self.slot_i(*a, ty)?;
-                        Ok(NotI { d: self.define_i(v, ty)?, a, mask: int_max(ty) })
+                        Ok(NotI {
+                            d: self.define_i(v, ty)?,
+                            a,
+                            mask: int_max(ty),
+                        })
                     }
                     _ => Err(format!("{op:?} does not apply to {}", ty_name(ty))),
                 }
@@ -456,49 +648,101 @@ impl<'a> Compiler<'a> {
             }
             Op::Cast(a) => {
                 let (v, ty) = Self::one_result(inst)?;
+                if ty == Ty::Bool {
+                    return Err("cast to bool".into());
+                }
                 let (ra, _) = self.get(*a)?;
                 Ok(match (self.define(v, ty)?, ra) {
-                    (Reg::I(d), Reg::I(a)) => CastII { d, a, max: int_max(ty) },
+                    (Reg::I(d), Reg::I(a)) => CastII {
+                        d,
+                        a,
+                        max: int_max(ty),
+                    },
                     (Reg::F(d), Reg::I(a)) => CastIF { d, a },
-                    (Reg::I(d), Reg::F(a)) => CastFI { d, a, max: int_max(ty) },
+                    (Reg::I(d), Reg::F(a)) => CastFI {
+                        d,
+                        a,
+                        max: int_max(ty),
+                    },
                     (Reg::F(d), Reg::F(a)) => CastFF { d, a },
                 })
             }
             Op::Pick { index, items } => {
                 let (v, ty) = Self::one_result(inst)?;
                 let (index, _) = self.get(*index)?;
-                let regs = items.iter().map(|x| self.typed(*x, ty)).collect::<R<Vec<Reg>>>()?;
-                let slots: Box<[u32]> = regs.iter().map(|r| match r {
-                    Reg::I(s) | Reg::F(s) => *s,
-                }).collect();
+                let regs = items
+                    .iter()
+                    .map(|x| self.typed(*x, ty))
+                    .collect::<R<Vec<Reg>>>()?;
+                let slots: Box<[u32]> = regs
+                    .iter()
+                    .map(|r| match r {
+                        Reg::I(s) | Reg::F(s) => *s,
+                    })
+                    .collect();
                 Ok(match self.define(v, ty)? {
-                    Reg::I(d) => PickI { d, index, items: slots },
-                    Reg::F(d) => PickF { d, index, items: slots },
+                    Reg::I(d) => PickI {
+                        d,
+                        index,
+                        items: slots,
+                    },
+                    Reg::F(d) => PickF {
+                        d,
+                        index,
+                        items: slots,
+                    },
                 })
             }
             Op::Assert { cond, .. } => {
                 Self::no_results(inst)?;
-                Ok(Assert { c: self.slot_i(*cond, Ty::Bool)? })
+                Ok(Assert {
+                    c: self.slot_i(*cond, Ty::Bool)?,
+                })
             }
             Op::MapRead { map, key } => {
                 let info = self.map(*map)?;
                 let key = self.key(*key)?;
                 let tys: Vec<Ty> = inst.results.iter().map(|r| r.1).collect();
                 if tys != info.value_tys {
-                    return Err(format!("map {map} holds {} scalars of types {}, the read defines {}", info.value_tys.len(), tys_names(&info.value_tys), tys_names(&tys)));
+                    return Err(format!(
+                        "map {map} holds {} scalars of types {}, the read defines {}",
+                        info.value_tys.len(),
+                        tys_names(&info.value_tys),
+                        tys_names(&tys)
+                    ));
                 }
-                let dsts = inst.results.iter().map(|(v, t)| self.define(*v, *t)).collect::<R<Box<[Reg]>>>()?;
-                Ok(MapRead { map: *map, key, dsts })
+                let dsts = inst
+                    .results
+                    .iter()
+                    .map(|(v, t)| self.define(*v, *t))
+                    .collect::<R<Box<[Reg]>>>()?;
+                Ok(MapRead {
+                    map: *map,
+                    key,
+                    dsts,
+                })
             }
             Op::MapWrite { map, key, value } => {
                 Self::no_results(inst)?;
                 let info = self.map(*map)?;
                 let key = self.key(*key)?;
                 if value.len() != info.value_tys.len() {
-                    return Err(format!("map {map} holds {} scalars, the write gives {}", info.value_tys.len(), value.len()));
+                    return Err(format!(
+                        "map {map} holds {} scalars, the write gives {}",
+                        info.value_tys.len(),
+                        value.len()
+                    ));
                 }
-                let vals = value.iter().zip(&info.value_tys).map(|(v, t)| self.typed(*v, *t)).collect::<R<Box<[Reg]>>>()?;
-                Ok(MapWrite { map: *map, key, vals })
+                let vals = value
+                    .iter()
+                    .zip(&info.value_tys)
+                    .map(|(v, t)| self.typed(*v, *t))
+                    .collect::<R<Box<[Reg]>>>()?;
+                Ok(MapWrite {
+                    map: *map,
+                    key,
+                    vals,
+                })
             }
             Op::Hash(inputs) => {
                 let (v, ty) = Self::one_result(inst)?;
@@ -508,8 +752,14 @@ impl<'a> Compiler<'a> {
                 if !(1..=stele_crypto::MAX_INPUTS).contains(&inputs.len()) {
                     return Err(format!("hash of {} inputs (1..=16 allowed)", inputs.len()));
                 }
-                let ins = inputs.iter().map(|x| self.slot_f(*x)).collect::<R<Box<[u32]>>>()?;
-                Ok(Hash { d: self.define_f(v, ty)?, ins })
+                let ins = inputs
+                    .iter()
+                    .map(|x| self.slot_f(*x))
+                    .collect::<R<Box<[u32]>>>()?;
+                Ok(Hash {
+                    d: self.define_f(v, ty)?,
+                    ins,
+                })
             }
         }
     }
@@ -529,13 +779,19 @@ impl<'a> Compiler<'a> {
                 match (op, ra, rb) {
                     (BinOp::Eq, Reg::I(a), Reg::I(b)) => Ok(EqI { d, a, b }),
                     (BinOp::Eq, Reg::F(a), Reg::F(b)) => Ok(EqF { d, a, b }),
-                    (BinOp::Lt, Reg::I(a), Reg::I(b)) if matches!(ta, Ty::UInt(_)) => Ok(Lt { d, a, b }),
-                    (BinOp::Le, Reg::I(a), Reg::I(b)) if matches!(ta, Ty::UInt(_)) => Ok(Le { d, a, b }),
+                    (BinOp::Lt, Reg::I(a), Reg::I(b)) if matches!(ta, Ty::UInt(_)) => {
+                        Ok(Lt { d, a, b })
+                    }
+                    (BinOp::Le, Reg::I(a), Reg::I(b)) if matches!(ta, Ty::UInt(_)) => {
+                        Ok(Le { d, a, b })
+                    }
                     _ => Err(bad()),
                 }
             }
             BinOp::Shl | BinOp::Shr => {
-                let Ty::UInt(bits) = ty else { return Err(bad()) };
+                let Ty::UInt(bits) = ty else {
+                    return Err(bad());
+                };
                 let a = self.slot_i(a, ty)?;
                 let (b, tb) = self.int(b)?;
                 if !matches!(tb, Ty::UInt(_)) {
@@ -543,7 +799,17 @@ impl<'a> Compiler<'a> {
                 }
                 let d = self.define_i(v, ty)?;
                 let bits = u32::from(bits);
-                Ok(if op == BinOp::Shl { Shl { d, a, b, bits, mask: int_max(ty) } } else { Shr { d, a, b, bits } })
+                Ok(if op == BinOp::Shl {
+                    Shl {
+                        d,
+                        a,
+                        b,
+                        bits,
+                        mask: int_max(ty),
+                    }
+                } else {
+                    Shr { d, a, b, bits }
+                })
             }
             _ => {
                 let ra = self.typed(a, ty)?;
@@ -593,17 +859,28 @@ impl<'a> Compiler<'a> {
     }
 
     fn state_ty(&self, i: u32) -> R<Ty> {
-        self.exe.state_tys.get(i as usize).copied().ok_or_else(|| format!("no state scalar {i}"))
+        self.exe
+            .state_tys
+            .get(i as usize)
+            .copied()
+            .ok_or_else(|| format!("no state scalar {i}"))
     }
 
     fn map(&self, map: u32) -> R<&'a MapInfo> {
-        self.exe.maps.get(map as usize).ok_or_else(|| format!("no map {map}"))
+        self.exe
+            .maps
+            .get(map as usize)
+            .ok_or_else(|| format!("no map {map}"))
     }
 
     fn key(&self, key: ValueId) -> R<u32> {
         match self.int(key)? {
             (r, Ty::UInt(_)) => Ok(r),
-            (_, t) => Err(format!("map key %{} has type {}, expected an unsigned integer", key.0, ty_name(t))),
+            (_, t) => Err(format!(
+                "map key %{} has type {}, expected an unsigned integer",
+                key.0,
+                ty_name(t)
+            )),
         }
     }
 }

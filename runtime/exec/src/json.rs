@@ -27,21 +27,29 @@ pub struct JsonError {
 
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "at {}: expected {}, found {}", self.path, self.expected, self.found)
+        write!(
+            f,
+            "at {}: expected {}, found {}",
+            self.path, self.expected, self.found
+        )
     }
 }
 
 impl std::error::Error for JsonError {}
 
 fn error(path: &str, expected: impl Into<String>, found: impl Into<String>) -> JsonError {
-    JsonError { path: path.to_string(), expected: expected.into(), found: found.into() }
+    JsonError {
+        path: path.to_string(),
+        expected: expected.into(),
+        found: found.into(),
+    }
 }
 
 const NOTHING: &str = "nothing";
 
 /// A short description of a JSON value for error messages.
 fn describe(v: &Value) -> String {
-    const MAX_CHARS: usize = 40;
+    const MAX_CHARS: usize = 80;
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
@@ -68,7 +76,10 @@ fn quote(s: &str) -> String {
 
 /// Appends `.name`, or `["name"]` when `name` is not an identifier.
 fn push_member(path: &mut String, name: &str) {
-    let ident = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let ident = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if ident {
         path.push('.');
@@ -106,7 +117,12 @@ fn parse_decimal(s: &str) -> Option<u128> {
     s.parse().ok()
 }
 
-fn decode(shape: &Shape, json: &Value, path: &mut String, out: &mut Vec<Val>) -> Result<(), JsonError> {
+fn decode(
+    shape: &Shape,
+    json: &Value,
+    path: &mut String,
+    out: &mut Vec<Val>,
+) -> Result<(), JsonError> {
     let wrong = |path: &str| error(path, shape.name(), describe(json));
     match shape {
         Shape::Scalar(Ty::Field) => {
@@ -127,7 +143,10 @@ fn decode(shape: &Shape, json: &Value, path: &mut String, out: &mut Vec<Val>) ->
                 Value::String(s) => parse_decimal(s),
                 _ => None,
             };
-            out.push(Val::Int(v.filter(|x| *x <= int_max(*ty)).ok_or_else(|| wrong(path))?));
+            out.push(Val::Int(
+                v.filter(|x| *x <= int_max(*ty))
+                    .ok_or_else(|| wrong(path))?,
+            ));
         }
         Shape::Array(elem, n) => match json {
             Value::Array(items) if items.len() == *n as usize => {
@@ -152,11 +171,22 @@ fn decode(shape: &Shape, json: &Value, path: &mut String, out: &mut Vec<Val>) ->
             _ => return Err(wrong(path)),
         },
         Shape::Struct { name, fields } => {
-            let Value::Object(obj) = json else { return Err(wrong(path)) };
-            let expected = || format!("a field of {name} ({})", list(fields.iter().map(|f| f.0.as_str())));
+            let Value::Object(obj) = json else {
+                return Err(wrong(path));
+            };
+            let expected = || {
+                format!(
+                    "a field of {name} ({})",
+                    list(fields.iter().map(|f| f.0.as_str()))
+                )
+            };
             decode_members(obj, fields, path, out, expected, "field")?;
         }
-        Shape::Enum { name, variants, slots } => {
+        Shape::Enum {
+            name,
+            variants,
+            slots,
+        } => {
             let expected = || {
                 let sigs: Vec<String> = variants.iter().map(|(v, p)| variant_sig(v, p)).collect();
                 format!("a variant of {name} ({})", sigs.join(", "))
@@ -168,13 +198,19 @@ fn decode(shape: &Shape, json: &Value, path: &mut String, out: &mut Vec<Val>) ->
                     let (v, p) = &variants[tag];
                     if !p.is_empty() {
                         let sig: Vec<String> = p.iter().map(Shape::name).collect();
-                        return Err(error(path, format!("{{\"{v}\": [{}]}}", sig.join(", ")), describe(json)));
+                        return Err(error(
+                            path,
+                            format!("{{\"{v}\": [{}]}}", sig.join(", ")),
+                            describe(json),
+                        ));
                     }
                     (tag, None)
                 }
                 Value::Object(obj) if obj.len() == 1 => {
                     let (v, payload) = obj.iter().next().ok_or_else(|| wrong(path))?;
-                    let tag = find(v).ok_or_else(|| error(path, expected(), format!("unknown variant {}", quote(v))))?;
+                    let tag = find(v).ok_or_else(|| {
+                        error(path, expected(), format!("unknown variant {}", quote(v)))
+                    })?;
                     (tag, Some(payload))
                 }
                 _ => return Err(error(path, expected(), describe(json))),
@@ -205,7 +241,13 @@ fn decode(shape: &Shape, json: &Value, path: &mut String, out: &mut Vec<Val>) ->
             }
             out.resize(start + slots, Val::Field(crate::Fr::zero()));
         }
-        Shape::Unknown(name) => return Err(error(path, format!("a value of the undeclared type `{name}`"), describe(json))),
+        Shape::Unknown(name) => {
+            return Err(error(
+                path,
+                format!("a value of the undeclared type `{name}`"),
+                describe(json),
+            ));
+        }
     }
     Ok(())
 }
@@ -223,13 +265,19 @@ fn decode_members(
     for key in obj.keys() {
         if !members.iter().any(|(m, _)| m == key) {
             push_member(path, key);
-            return Err(error(path, expected(), format!("unknown {what} {}", quote(key))));
+            return Err(error(
+                path,
+                expected(),
+                format!("unknown {what} {}", quote(key)),
+            ));
         }
     }
     for (m, shape) in members {
         let len = path.len();
         push_member(path, m);
-        let v = obj.get(m).ok_or_else(|| error(path, shape.name(), NOTHING))?;
+        let v = obj
+            .get(m)
+            .ok_or_else(|| error(path, shape.name(), NOTHING))?;
         decode(shape, v, path, out)?;
         path.truncate(len);
     }
@@ -254,14 +302,19 @@ fn encode(shape: &Shape, vals: &[Val], pos: &mut usize) -> Value {
         }
         Shape::Array(elem, n) => Value::Array((0..*n).map(|_| encode(elem, vals, pos)).collect()),
         Shape::Tuple(items) => Value::Array(items.iter().map(|s| encode(s, vals, pos)).collect()),
-        Shape::Struct { fields, .. } => {
-            Value::Object(fields.iter().map(|(f, s)| (f.clone(), encode(s, vals, pos))).collect())
-        }
+        Shape::Struct { fields, .. } => Value::Object(
+            fields
+                .iter()
+                .map(|(f, s)| (f.clone(), encode(s, vals, pos)))
+                .collect(),
+        ),
         Shape::Enum { variants, .. } => {
             let start = *pos;
             let width = shape.width();
             *pos += width;
-            let slice: Vec<Val> = (start..start + width).map(|i| vals.get(i).copied().unwrap_or(Val::ZERO)).collect();
+            let slice: Vec<Val> = (start..start + width)
+                .map(|i| vals.get(i).copied().unwrap_or(Val::ZERO))
+                .collect();
             let tag = slice[0].to_u128().and_then(|t| usize::try_from(t).ok());
             match tag.and_then(|t| variants.get(t)) {
                 Some((v, payload)) if shape.is_valid(&slice) => {
@@ -281,7 +334,12 @@ fn encode(shape: &Shape, vals: &[Val], pos: &mut usize) -> Value {
                     obj.insert("$tag".into(), Value::String(slice[0].to_string()));
                     obj.insert(
                         "$payload".into(),
-                        Value::Array(slice[1..].iter().map(|v| Value::String(v.to_string())).collect()),
+                        Value::Array(
+                            slice[1..]
+                                .iter()
+                                .map(|v| Value::String(v.to_string()))
+                                .collect(),
+                        ),
                     );
                     Value::Object(obj)
                 }
@@ -295,7 +353,12 @@ fn encode(shape: &Shape, vals: &[Val], pos: &mut usize) -> Value {
 /// at `$`.
 pub fn decode_value(program: &Program, ty: &Type, json: &Value) -> Result<Vec<Val>, JsonError> {
     let mut out = Vec::new();
-    decode(&Shape::new(program, ty), json, &mut "$".to_string(), &mut out)?;
+    decode(
+        &Shape::new(program, ty),
+        json,
+        &mut "$".to_string(),
+        &mut out,
+    )?;
     Ok(out)
 }
 
@@ -308,11 +371,18 @@ pub fn encode_value(program: &Program, ty: &Type, vals: &[Val]) -> Value {
 /// Decodes a block file: `{ "transactions": [ { "transition": "name", "args": { ... } } ] }`.
 pub fn decode_block(program: &Program, json: &Value) -> Result<Vec<Tx>, JsonError> {
     let mut path = "$".to_string();
-    let shape_err = |path: &str, v: &Value| error(path, "a block: {\"transactions\": [...]}", describe(v));
-    let Value::Object(obj) = json else { return Err(shape_err(&path, json)) };
+    let shape_err =
+        |path: &str, v: &Value| error(path, "a block: {\"transactions\": [...]}", describe(v));
+    let Value::Object(obj) = json else {
+        return Err(shape_err(&path, json));
+    };
     if let Some(k) = obj.keys().find(|k| *k != "transactions") {
         push_member(&mut path, k);
-        return Err(error(&path, "only the member \"transactions\"", format!("unknown member {}", quote(k))));
+        return Err(error(
+            &path,
+            "only the member \"transactions\"",
+            format!("unknown member {}", quote(k)),
+        ));
     }
     path.push_str(".transactions");
     let txs = match obj.get("transactions") {
@@ -320,17 +390,31 @@ pub fn decode_block(program: &Program, json: &Value) -> Result<Vec<Tx>, JsonErro
         Some(v) => return Err(error(&path, "an array of transactions", describe(v))),
         None => return Err(error(&path, "an array of transactions", NOTHING)),
     };
-    let names = || format!("a transition of {} ({})", program.chain, list(program.transitions.iter().map(|f| f.name.as_str())));
+    let names = || {
+        format!(
+            "a transition of {} ({})",
+            program.chain,
+            list(program.transitions.iter().map(|f| f.name.as_str()))
+        )
+    };
     let mut out = Vec::with_capacity(txs.len());
     for (i, tx) in txs.iter().enumerate() {
         let len = path.len();
         push_index(&mut path, i);
         let Value::Object(t) = tx else {
-            return Err(error(&path, "a transaction: {\"transition\": \"name\", \"args\": {...}}", describe(tx)));
+            return Err(error(
+                &path,
+                "a transaction: {\"transition\": \"name\", \"args\": {...}}",
+                describe(tx),
+            ));
         };
         if let Some(k) = t.keys().find(|k| *k != "transition" && *k != "args") {
             push_member(&mut path, k);
-            return Err(error(&path, "only the members \"transition\" and \"args\"", format!("unknown member {}", quote(k))));
+            return Err(error(
+                &path,
+                "only the members \"transition\" and \"args\"",
+                format!("unknown member {}", quote(k)),
+            ));
         }
         let tlen = path.len();
         path.push_str(".transition");
@@ -345,19 +429,44 @@ pub fn decode_block(program: &Program, json: &Value) -> Result<Vec<Tx>, JsonErro
         };
         path.truncate(tlen);
         let f = &program.transitions[index];
-        let params: Vec<(String, Shape)> = f.params.iter().map(|(n, t)| (n.clone(), Shape::new(program, t))).collect();
-        let expected = || format!("a parameter of {} ({})", f.name, list(f.params.iter().map(|p| p.0.as_str())));
+        let params: Vec<(String, Shape)> = f
+            .params
+            .iter()
+            .map(|(n, t)| (n.clone(), Shape::new(program, t)))
+            .collect();
+        let expected = || {
+            format!(
+                "a parameter of {} ({})",
+                f.name,
+                list(f.params.iter().map(|p| p.0.as_str()))
+            )
+        };
         path.push_str(".args");
         let empty = Map::new();
         let args = match t.get("args") {
             Some(Value::Object(a)) => a,
             None if params.is_empty() => &empty,
-            Some(v) => return Err(error(&path, format!("the arguments of {}: an object", f.name), describe(v))),
-            None => return Err(error(&path, format!("the arguments of {}: an object", f.name), NOTHING)),
+            Some(v) => {
+                return Err(error(
+                    &path,
+                    format!("the arguments of {}: an object", f.name),
+                    describe(v),
+                ));
+            }
+            None => {
+                return Err(error(
+                    &path,
+                    format!("the arguments of {}: an object", f.name),
+                    NOTHING,
+                ));
+            }
         };
         let mut vals = Vec::new();
         decode_members(args, &params, &mut path, &mut vals, expected, "parameter")?;
-        out.push(Tx { transition: index, args: vals });
+        out.push(Tx {
+            transition: index,
+            args: vals,
+        });
         path.truncate(len);
     }
     Ok(out)
@@ -376,8 +485,16 @@ pub fn encode_block(program: &Program, txs: &[Tx]) -> Value {
             };
             t.insert("transition".into(), Value::String(f.name.clone()));
             let mut pos = 0;
-            let args =
-                f.params.iter().map(|(n, ty)| (n.clone(), encode(&Shape::new(program, ty), &tx.args, &mut pos))).collect();
+            let args = f
+                .params
+                .iter()
+                .map(|(n, ty)| {
+                    (
+                        n.clone(),
+                        encode(&Shape::new(program, ty), &tx.args, &mut pos),
+                    )
+                })
+                .collect();
             t.insert("args".into(), Value::Object(args));
             Value::Object(t)
         })
@@ -393,20 +510,37 @@ impl State {
     /// values; absent keys hold the default value.
     pub fn from_json(program: &Program, json: &Value) -> Result<State, JsonError> {
         let mut path = "$".to_string();
-        let fields = || format!("a state field of {} ({})", program.chain, list(program.state.iter().map(|f| f.name.as_str())));
+        let fields = || {
+            format!(
+                "a state field of {} ({})",
+                program.chain,
+                list(program.state.iter().map(|f| f.name.as_str()))
+            )
+        };
         let Value::Object(obj) = json else {
             return Err(error(&path, "a state object", describe(json)));
         };
-        if let Some(k) = obj.keys().find(|k| !program.state.iter().any(|f| f.name == **k)) {
+        if let Some(k) = obj
+            .keys()
+            .find(|k| !program.state.iter().any(|f| f.name == **k))
+        {
             push_member(&mut path, k);
-            return Err(error(&path, fields(), format!("unknown field {}", quote(k))));
+            return Err(error(
+                &path,
+                fields(),
+                format!("unknown field {}", quote(k)),
+            ));
         }
         for f in &program.state {
             if let StateKind::Map { depth, .. } = f.kind
                 && !(1..=stele_crypto::MAX_DEPTH).contains(&depth)
             {
                 push_member(&mut path, &f.name);
-                return Err(error(&path, "a map of depth 1..=64 (the program is invalid)", format!("depth {depth}")));
+                return Err(error(
+                    &path,
+                    "a map of depth 1..=64 (the program is invalid)",
+                    format!("depth {depth}"),
+                ));
             }
         }
         let mut state = State::new(program);
@@ -429,25 +563,40 @@ impl State {
                 StateKind::Map { key, value, depth } => {
                     let ms = &mut state.maps[map_index];
                     map_index += 1;
-                    let Some(v) = obj.get(&f.name) else { continue };
+                    let Some(v) = obj.get(&f.name) else {
+                        path.truncate(len);
+                        continue;
+                    };
                     let shape = Shape::new(program, value);
                     let key_max = match key {
                         Type::UInt(b) => int_max(Ty::UInt(*b)),
                         _ => 0,
                     };
-                    let limit = if *depth >= 64 { u64::MAX } else { (1u64 << depth) - 1 };
+                    let limit = if *depth >= 64 {
+                        u64::MAX
+                    } else {
+                        (1u64 << depth) - 1
+                    };
                     let max = u64::try_from(key_max).unwrap_or(u64::MAX).min(limit);
                     let Value::Object(entries) = v else {
-                        return Err(error(&path, "a map object: {\"<key>\": value, ...}", describe(v)));
+                        return Err(error(
+                            &path,
+                            "a map object: {\"<key>\": value, ...}",
+                            describe(v),
+                        ));
                     };
                     let mut vals = Vec::with_capacity(shape.width());
                     for (k, v) in entries {
                         let len = path.len();
-                        push_member(&mut path, k);
+                        path.push('[');
+                        path.push_str(&quote(k));
+                        path.push(']');
                         let canonical = k == "0" || !k.starts_with('0');
                         let key = parse_decimal(k)
                             .filter(|x| canonical && *x <= u128::from(max))
-                            .ok_or_else(|| error(&path, format!("a decimal key from 0 to {max}"), quote(k)))?;
+                            .ok_or_else(|| {
+                                error(&path, format!("a decimal key from 0 to {max}"), quote(k))
+                            })?;
                         vals.clear();
                         decode(&shape, v, &mut path, &mut vals)?;
                         if vals[..] != *ms.default {

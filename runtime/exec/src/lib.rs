@@ -17,12 +17,14 @@ mod shape;
 mod state;
 mod trace;
 
+use std::borrow::Cow;
 use std::fmt;
 
 pub use compile::{Executable, LoadError};
 pub use json::{JsonError, decode_block, decode_value, encode_block, encode_value};
 pub use state::State;
 pub use stele_crypto::Fr;
+pub use stele_ir::verify::VerifyError;
 pub use trace::{MapOp, MapUpdate, Step, TxTrace};
 
 use stele_ir::{Loc, Program};
@@ -132,12 +134,20 @@ pub struct Rejection {
 impl Rejection {
     /// A rejection with no location (malformed transaction, unknown test, ...).
     pub fn new(reason: impl Into<String>) -> Rejection {
-        Rejection { reason: reason.into(), loc: None, file: None }
+        Rejection {
+            reason: reason.into(),
+            loc: None,
+            file: None,
+        }
     }
 
     pub(crate) fn at(program: &Program, loc: Option<Loc>, reason: impl Into<String>) -> Rejection {
         let file = loc.and_then(|l| program.files.get(l.file as usize).cloned());
-        Rejection { reason: reason.into(), loc, file }
+        Rejection {
+            reason: reason.into(),
+            loc,
+            file,
+        }
     }
 }
 
@@ -170,29 +180,76 @@ pub struct BlockResult {
     pub root: Fr,
 }
 
+/// What the running functions accept: an [`Executable`] (checked and precompiled once: use it
+/// for repeated calls) or a [`Program`] (checked and precompiled on every call; an invalid
+/// program rejects every transaction with `invalid program: ...`).
+pub trait ToExecutable {
+    fn to_executable(&self) -> Result<Cow<'_, Executable>, LoadError>;
+}
+
+impl ToExecutable for Executable {
+    fn to_executable(&self) -> Result<Cow<'_, Executable>, LoadError> {
+        Ok(Cow::Borrowed(self))
+    }
+}
+
+impl ToExecutable for Program {
+    fn to_executable(&self) -> Result<Cow<'_, Executable>, LoadError> {
+        Executable::new(self).map(Cow::Owned)
+    }
+}
+
+fn load<P: ToExecutable + ?Sized>(program: &P) -> Result<Cow<'_, Executable>, Rejection> {
+    program
+        .to_executable()
+        .map_err(|e| Rejection::new(format!("invalid program: {e}")))
+}
+
 /// Runs one transaction. On success its effects are committed to `state`; on rejection
 /// `state` is unchanged.
 ///
 /// # Panics
-/// If `state` was not built for `exe`'s program (different state layout).
-pub fn apply_tx(exe: &Executable, state: &mut State, tx: &Tx) -> Result<(), Rejection> {
-    machine::Machine::new().apply(exe, state, tx)
+/// If `state` was not built for this program (a different state layout).
+pub fn apply_tx<P: ToExecutable + ?Sized>(
+    program: &P,
+    state: &mut State,
+    tx: &Tx,
+) -> Result<(), Rejection> {
+    let exe = load(program)?;
+    machine::Machine::new().apply(&exe, state, tx)
 }
 
 /// Runs the transactions in order; a rejected one changes nothing and the block goes on.
 ///
 /// # Panics
-/// If `state` was not built for `exe`'s program.
-pub fn apply_block(exe: &Executable, state: &mut State, txs: &[Tx]) -> BlockResult {
-    let mut m = machine::Machine::new();
-    let outcomes = txs
-        .iter()
-        .map(|tx| match m.apply(exe, state, tx) {
-            Ok(()) => Outcome::Applied,
-            Err(r) => Outcome::Rejected(r),
-        })
-        .collect();
-    BlockResult { outcomes, root: state.root() }
+/// If `state` was not built for this program.
+pub fn apply_block<P: ToExecutable + ?Sized>(
+    program: &P,
+    state: &mut State,
+    txs: &[Tx],
+) -> BlockResult {
+    let outcomes = match load(program) {
+        Ok(exe) => {
+            // Merkle path updates are deferred to the end of the block: one per distinct key
+            // written in the block (transactions read entries, never trees).
+            let mut m = machine::Machine::new();
+            m.begin_batch();
+            let outcomes = txs
+                .iter()
+                .map(|tx| match m.apply(&exe, state, tx) {
+                    Ok(()) => Outcome::Applied,
+                    Err(r) => Outcome::Rejected(r),
+                })
+                .collect();
+            m.end_batch(state);
+            outcomes
+        }
+        Err(r) => txs.iter().map(|_| Outcome::Rejected(r.clone())).collect(),
+    };
+    BlockResult {
+        outcomes,
+        root: state.root(),
+    }
 }
 
 /// Like [`apply_tx`], and records the witness trace: every executed instruction's results,
@@ -200,13 +257,21 @@ pub fn apply_block(exe: &Executable, state: &mut State, txs: &[Tx]) -> BlockResu
 /// path update of the commit.
 ///
 /// # Panics
-/// If `state` was not built for `exe`'s program.
-pub fn apply_tx_traced(exe: &Executable, state: &mut State, tx: &Tx) -> TxTrace {
-    machine::Machine::new().apply_traced(exe, state, tx)
+/// If `state` was not built for this program.
+pub fn apply_tx_traced<P: ToExecutable + ?Sized>(
+    program: &P,
+    state: &mut State,
+    tx: &Tx,
+) -> TxTrace {
+    match load(program) {
+        Ok(exe) => machine::Machine::new().apply_traced(&exe, state, tx),
+        Err(r) => TxTrace::rejected_early(state.root(), r),
+    }
 }
 
 /// Runs test `index` (of [`Program::tests`]) on the default state.
-pub fn run_test(exe: &Executable, index: usize) -> Result<(), Rejection> {
+pub fn run_test<P: ToExecutable + ?Sized>(program: &P, index: usize) -> Result<(), Rejection> {
+    let exe = load(program)?;
     let mut state = State::new(exe.program());
-    machine::Machine::new().run_test(exe, &mut state, index)
+    machine::Machine::new().run_test(&exe, &mut state, index)
 }

@@ -90,7 +90,12 @@ impl Overlay {
                 self.entries.push((map, key, start));
                 let n = self.entries.len();
                 if n == LINEAR + 1 {
-                    self.index.extend(self.entries.iter().enumerate().map(|(i, e)| ((e.0, e.1), i as u32)));
+                    self.index.extend(
+                        self.entries
+                            .iter()
+                            .enumerate()
+                            .map(|(i, e)| ((e.0, e.1), i as u32)),
+                    );
                 } else if n > LINEAR + 1 {
                     self.index.insert((map, key), n as u32 - 1);
                 }
@@ -99,13 +104,24 @@ impl Overlay {
     }
 }
 
-/// Reusable scratch space: register files, overlay, write log.
+/// Reusable scratch space: register files, overlay, write log; and, in a batch, the map keys
+/// whose Merkle leaves are not updated yet.
 pub(crate) struct Machine {
     ints: Vec<u128>,
     fields: Vec<Fr>,
     overlay: Overlay,
     sstores: Vec<(u32, Val)>,
     scratch: Vec<Fr>,
+    batch: Option<Batch>,
+}
+
+/// Map entries committed during a batch whose tree leaves are stale, each once, in first-commit
+/// order. Transactions only read entries, never trees, so deferring the path updates to the end
+/// of the batch changes no result, and a key written by several transactions is hashed once.
+#[derive(Default)]
+struct Batch {
+    keys: Vec<(u32, u64)>,
+    seen: HashSet<(u32, u64)>,
 }
 
 /// A key as a leaf index, when it is below `2^depth` (`depth <= 64`).
@@ -151,7 +167,8 @@ fn index_of(ints: &[u128], fields: &[Fr], r: Reg) -> usize {
         Reg::I(s) => Some(ints[s as usize]),
         Reg::F(s) => fr_to_u128(&fields[s as usize]),
     };
-    x.and_then(|x| usize::try_from(x).ok()).unwrap_or(usize::MAX)
+    x.and_then(|x| usize::try_from(x).ok())
+        .unwrap_or(usize::MAX)
 }
 
 impl Machine {
@@ -162,10 +179,35 @@ impl Machine {
             overlay: Overlay::default(),
             sstores: Vec::new(),
             scratch: Vec::new(),
+            batch: None,
         }
     }
 
-    pub(crate) fn apply(&mut self, exe: &Executable, state: &mut State, tx: &Tx) -> Result<(), Rejection> {
+    /// From now on, commits update map entries only and record the keys; [`Machine::end_batch`]
+    /// updates their leaves. The state's trees are stale until then.
+    pub(crate) fn begin_batch(&mut self) {
+        self.batch = Some(Batch::default());
+    }
+
+    /// Updates the Merkle leaf of every key committed since [`Machine::begin_batch`].
+    pub(crate) fn end_batch(&mut self, state: &mut State) {
+        let Some(batch) = self.batch.take() else {
+            return;
+        };
+        for (map, key) in batch.keys {
+            let ms = &mut state.maps[map as usize];
+            self.scratch.clear();
+            self.scratch.extend(ms.get(key).iter().map(|v| v.to_fr()));
+            ms.tree.set_leaf(key, hash_list(&self.scratch));
+        }
+    }
+
+    pub(crate) fn apply(
+        &mut self,
+        exe: &Executable,
+        state: &mut State,
+        tx: &Tx,
+    ) -> Result<(), Rejection> {
         let (f, code) = check_tx(exe, state, tx)?;
         match self.run(exe, code, state, &tx.args, &mut NoHooks) {
             Ok(()) => {
@@ -176,7 +218,12 @@ impl Machine {
         }
     }
 
-    pub(crate) fn run_test(&mut self, exe: &Executable, state: &mut State, index: usize) -> Result<(), Rejection> {
+    pub(crate) fn run_test(
+        &mut self,
+        exe: &Executable,
+        state: &mut State,
+        index: usize,
+    ) -> Result<(), Rejection> {
         assert_matches(exe, state);
         let (Some(f), Some(code)) = (exe.program().tests.get(index), exe.tests.get(index)) else {
             return Err(Rejection::new(format!("unknown test {index}")));
@@ -194,16 +241,8 @@ impl Machine {
     }
 
     pub(crate) fn apply_traced(&mut self, exe: &Executable, state: &mut State, tx: &Tx) -> TxTrace {
-        let root_before = state.root();
-        let mut trace = TxTrace {
-            outcome: Ok(()),
-            failed_inst: None,
-            steps: Vec::new(),
-            map_ops: Vec::new(),
-            updates: Vec::new(),
-            root_before,
-            root_after: root_before,
-        };
+        let mut trace = TxTrace::rejected_early(state.root(), Rejection::new(""));
+        trace.outcome = Ok(());
         let (f, code) = match check_tx(exe, state, tx) {
             Ok(x) => x,
             Err(r) => {
@@ -211,7 +250,13 @@ impl Machine {
                 return trace;
             }
         };
-        let mut tracer = Tracer { state, f, steps: Vec::new(), map_ops: Vec::new(), written: HashSet::new() };
+        let mut tracer = Tracer {
+            state: &*state,
+            f,
+            steps: Vec::new(),
+            map_ops: Vec::new(),
+            written: HashSet::new(),
+        };
         let result = self.run(exe, code, state, &tx.args, &mut tracer);
         trace.steps = tracer.steps;
         trace.map_ops = tracer.map_ops;
@@ -228,9 +273,23 @@ impl Machine {
         trace
     }
 
-    fn run<H: Hooks>(&mut self, exe: &Executable, code: &Code, state: &State, args: &[Val], hooks: &mut H) -> Result<(), Fail> {
+    fn run<H: Hooks>(
+        &mut self,
+        exe: &Executable,
+        code: &Code,
+        state: &State,
+        args: &[Val],
+        hooks: &mut H,
+    ) -> Result<(), Fail> {
         use COp::*;
-        let Machine { ints, fields, overlay, sstores, scratch } = self;
+        let Machine {
+            ints,
+            fields,
+            overlay,
+            sstores,
+            scratch,
+            ..
+        } = self;
         // Registers are written before they are read (single definition, and a guarded-off
         // instruction zeroes its results), so stale values need no clearing.
         if ints.len() < code.n_ints {
@@ -244,7 +303,10 @@ impl Machine {
         let ints = ints.as_mut_slice();
         let fields = fields.as_mut_slice();
         for (pc, ci) in code.insts.iter().enumerate() {
-            let fail = |reason| Fail { pc, reason: Some(reason) };
+            let fail = |reason| Fail {
+                pc,
+                reason: Some(reason),
+            };
             if let Some(g) = ci.guard
                 && ints[g as usize] == 0
             {
@@ -283,18 +345,30 @@ impl Machine {
                     f!(d) = f!(a) * inv.ok_or(fail(DIV_ZERO))?;
                 }
                 AddU { d, a, b, max } => {
-                    i!(d) = i!(a).checked_add(i!(b)).filter(|r| r <= max).ok_or(fail(OVERFLOW))?;
+                    i!(d) = i!(a)
+                        .checked_add(i!(b))
+                        .filter(|r| r <= max)
+                        .ok_or(fail(OVERFLOW))?;
                 }
                 SubU { d, a, b } => i!(d) = i!(a).checked_sub(i!(b)).ok_or(fail(UNDERFLOW))?,
                 MulU { d, a, b, max } => {
-                    i!(d) = i!(a).checked_mul(i!(b)).filter(|r| r <= max).ok_or(fail(OVERFLOW))?;
+                    i!(d) = i!(a)
+                        .checked_mul(i!(b))
+                        .filter(|r| r <= max)
+                        .ok_or(fail(OVERFLOW))?;
                 }
                 DivU { d, a, b } => i!(d) = i!(a).checked_div(i!(b)).ok_or(fail(DIV_ZERO))?,
                 RemU { d, a, b } => i!(d) = i!(a).checked_rem(i!(b)).ok_or(fail(DIV_ZERO))?,
                 And { d, a, b } => i!(d) = i!(a) & i!(b),
                 Or { d, a, b } => i!(d) = i!(a) | i!(b),
                 Xor { d, a, b } => i!(d) = i!(a) ^ i!(b),
-                Shl { d, a, b, bits, mask } => {
+                Shl {
+                    d,
+                    a,
+                    b,
+                    bits,
+                    mask,
+                } => {
                     let amount = i!(b);
                     if amount >= u128::from(*bits) {
                         return Err(fail(SHIFT));
@@ -367,23 +441,43 @@ impl Machine {
 
     /// Applies the staged effects of a successful run.
     fn commit(&mut self, state: &mut State, mut updates: Option<&mut Vec<MapUpdate>>) {
-        let Machine { overlay, sstores, scratch, .. } = self;
+        let Machine {
+            overlay,
+            sstores,
+            scratch,
+            batch,
+            ..
+        } = self;
         for &(map, key, start) in &overlay.entries {
             let ms = &mut state.maps[map as usize];
             let start = start as usize;
             let new = &overlay.vals[start..start + ms.default.len()];
+            if let Some(batch) = batch {
+                ms.set(key, new);
+                if batch.seen.insert((map, key)) {
+                    batch.keys.push((map, key));
+                }
+                continue;
+            }
             let old = ms.get(key);
             let before = match updates {
                 None if old == new => continue,
                 None => None,
-                Some(_) => Some((old.to_vec(), ms.tree.leaf(key), ms.tree.siblings(key), ms.tree.root())),
+                Some(_) => Some((
+                    old.to_vec(),
+                    ms.tree.leaf(key),
+                    ms.tree.siblings(key),
+                    ms.tree.root(),
+                )),
             };
             scratch.clear();
             scratch.extend(new.iter().map(|v| v.to_fr()));
             let leaf = hash_list(scratch);
             ms.set(key, new);
             ms.tree.set_leaf(key, leaf);
-            if let (Some(u), Some((old_value, old_leaf, siblings, old_root))) = (updates.as_deref_mut(), before) {
+            if let (Some(u), Some((old_value, old_leaf, siblings, old_root))) =
+                (updates.as_deref_mut(), before)
+            {
                 u.push(MapUpdate {
                     map,
                     key,
@@ -404,10 +498,20 @@ impl Machine {
 }
 
 /// The transition and its code, after checking the transaction's arguments.
-fn check_tx<'e>(exe: &'e Executable, state: &State, tx: &Tx) -> Result<(&'e Function, &'e Code), Rejection> {
+fn check_tx<'e>(
+    exe: &'e Executable,
+    state: &State,
+    tx: &Tx,
+) -> Result<(&'e Function, &'e Code), Rejection> {
     assert_matches(exe, state);
-    let (Some(f), Some(code)) = (exe.program().transitions.get(tx.transition), exe.transitions.get(tx.transition)) else {
-        return Err(Rejection::new(format!("invalid transaction: unknown transition {}", tx.transition)));
+    let (Some(f), Some(code)) = (
+        exe.program().transitions.get(tx.transition),
+        exe.transitions.get(tx.transition),
+    ) else {
+        return Err(Rejection::new(format!(
+            "invalid transaction: unknown transition {}",
+            tx.transition
+        )));
     };
     if tx.args.len() != code.param_tys.len() {
         return Err(Rejection::new(format!(
@@ -468,17 +572,26 @@ impl Hooks for Tracer<'_> {
         });
         if active {
             let access = match &ci.op {
-                COp::MapRead { map, key, .. } => Some((*map, *key, false, results.iter().map(|r| r.1).collect())),
-                COp::MapWrite { map, key, vals } => {
-                    Some((*map, *key, true, vals.iter().map(|r| read(ints, fields, *r)).collect()))
+                COp::MapRead { map, key, .. } => {
+                    Some((*map, *key, false, results.iter().map(|r| r.1).collect()))
                 }
+                COp::MapWrite { map, key, vals } => Some((
+                    *map,
+                    *key,
+                    true,
+                    vals.iter().map(|r| read(ints, fields, *r)).collect(),
+                )),
                 _ => None,
             };
             if let Some((map, key, write, value)) = access {
                 // The instruction ran, so the key is in range.
                 let key = ints[key as usize] as u64;
                 let tree = &self.state.maps[map as usize].tree;
-                let staged = if write { !self.written.insert((map, key)) } else { self.written.contains(&(map, key)) };
+                let staged = if write {
+                    !self.written.insert((map, key))
+                } else {
+                    self.written.contains(&(map, key))
+                };
                 self.map_ops.push(MapOp {
                     inst: pc,
                     map,
@@ -491,6 +604,10 @@ impl Hooks for Tracer<'_> {
                 });
             }
         }
-        self.steps.push(Step { inst: pc, active, results });
+        self.steps.push(Step {
+            inst: pc,
+            active,
+            results,
+        });
     }
 }

@@ -14,9 +14,16 @@ pub(crate) enum Shape {
     Scalar(Ty),
     Array(Box<Shape>, u32),
     Tuple(Vec<Shape>),
-    Struct { name: String, fields: Vec<(String, Shape)> },
+    Struct {
+        name: String,
+        fields: Vec<(String, Shape)>,
+    },
     /// `slots` is the number of `Field` payload slots after the `u32` tag.
-    Enum { name: String, variants: Vec<(String, Vec<Shape>)>, slots: usize },
+    Enum {
+        name: String,
+        variants: Vec<(String, Vec<Shape>)>,
+        slots: usize,
+    },
     /// A named type the program does not declare (or a recursive one): no scalars.
     Unknown(String),
 }
@@ -49,8 +56,15 @@ impl Shape {
             Type::Field => Shape::Scalar(Ty::Field),
             Type::Bool => Shape::Scalar(Ty::Bool),
             Type::UInt(b) => Shape::Scalar(Ty::UInt(*b)),
-            Type::Array(elem, n) => Shape::Array(Box::new(Shape::build(program, elem, nesting)), *n),
-            Type::Tuple(items) => Shape::Tuple(items.iter().map(|t| Shape::build(program, t, nesting)).collect()),
+            Type::Array(elem, n) => {
+                Shape::Array(Box::new(Shape::build(program, elem, nesting)), *n)
+            }
+            Type::Tuple(items) => Shape::Tuple(
+                items
+                    .iter()
+                    .map(|t| Shape::build(program, t, nesting))
+                    .collect(),
+            ),
             Type::Named(name) => {
                 let def = match program.type_def(name) {
                     Some(def) if nesting < MAX_NESTING => def,
@@ -68,7 +82,13 @@ impl Shape {
                         let variants: Vec<(String, Vec<Shape>)> = variants
                             .iter()
                             .map(|(v, payload)| {
-                                (v.clone(), payload.iter().map(|t| Shape::build(program, t, nesting + 1)).collect())
+                                (
+                                    v.clone(),
+                                    payload
+                                        .iter()
+                                        .map(|t| Shape::build(program, t, nesting + 1))
+                                        .collect(),
+                                )
                             })
                             .collect();
                         let slots = variants
@@ -76,7 +96,11 @@ impl Shape {
                             .map(|(_, p)| p.iter().map(Shape::width).sum::<usize>())
                             .max()
                             .unwrap_or(0);
-                        Shape::Enum { name: name.clone(), variants, slots }
+                        Shape::Enum {
+                            name: name.clone(),
+                            variants,
+                            slots,
+                        }
                     }
                 }
             }
@@ -121,17 +145,16 @@ impl Shape {
             Shape::Array(elem, n) => format!("[{}; {n}]", elem.name()),
             Shape::Tuple(items) => {
                 let names: Vec<String> = items.iter().map(Shape::name).collect();
-                if names.len() == 1 { format!("({},)", names[0]) } else { format!("({})", names.join(", ")) }
+                if names.len() == 1 {
+                    format!("({},)", names[0])
+                } else {
+                    format!("({})", names.join(", "))
+                }
             }
-            Shape::Struct { name, .. } | Shape::Enum { name, .. } | Shape::Unknown(name) => name.clone(),
+            Shape::Struct { name, .. } | Shape::Enum { name, .. } | Shape::Unknown(name) => {
+                name.clone()
+            }
         }
-    }
-
-    /// The all-zero value with each scalar of its kind (`Int` for bool and uN, `Field` for Field).
-    pub(crate) fn zero(&self) -> Vec<Val> {
-        let mut tys = Vec::new();
-        self.scalar_tys(&mut tys);
-        tys.into_iter().map(zero_of).collect()
     }
 
     /// Whether `vals` (exactly [`Shape::width`] scalars, compared by numeric value) is a valid
@@ -156,7 +179,9 @@ impl Shape {
             Shape::Array(elem, n) => (0..*n).all(|_| elem.check(vals, pos)),
             Shape::Tuple(items) => items.iter().all(|s| s.check(vals, pos)),
             Shape::Struct { fields, .. } => fields.iter().all(|(_, s)| s.check(vals, pos)),
-            Shape::Enum { variants, slots, .. } => {
+            Shape::Enum {
+                variants, slots, ..
+            } => {
                 let start = *pos;
                 *pos += 1 + slots;
                 let Some((_, payload)) = vals[start]
@@ -167,7 +192,8 @@ impl Shape {
                     return false;
                 };
                 let mut p = start + 1;
-                payload.iter().all(|s| s.check(vals, &mut p)) && vals[p..*pos].iter().all(|v| v.is_zero())
+                payload.iter().all(|s| s.check(vals, &mut p))
+                    && vals[p..*pos].iter().all(|v| v.is_zero())
             }
             Shape::Unknown(_) => true,
         }

@@ -43,7 +43,12 @@ impl MapState {
     fn new(depth: u32, value_tys: &[Ty]) -> MapState {
         let default: Box<[Val]> = value_tys.iter().map(|t| zero_of(*t)).collect();
         let empty_leaf = hash_list(&vec![Fr::zero(); default.len()]);
-        MapState { depth, default, entries: HashMap::new(), tree: MerkleTree::new(depth, empty_leaf) }
+        MapState {
+            depth,
+            default,
+            entries: HashMap::new(),
+            tree: MerkleTree::new(depth, empty_leaf),
+        }
     }
 
     /// The value at `key` (the default when absent).
@@ -99,7 +104,11 @@ impl State {
                 }
             }
         }
-        State { scalars, maps, order }
+        State {
+            scalars,
+            maps,
+            order,
+        }
     }
 
     /// The state root: `hash_list` of, in state declaration order, each plain field's flattened
@@ -157,6 +166,10 @@ impl State {
     pub(crate) fn matches(&self, state_tys: &[Ty], maps: &[MapInfo]) -> bool {
         self.scalars.len() == state_tys.len()
             && self.maps.len() == maps.len()
-            && self.maps.iter().zip(maps).all(|(m, i)| m.depth == i.depth && m.default.len() == i.value_tys.len())
+            && self
+                .maps
+                .iter()
+                .zip(maps)
+                .all(|(m, i)| m.depth == i.depth && m.default.len() == i.value_tys.len())
     }
 }

@@ -25,6 +25,20 @@ pub struct TxTrace {
     pub root_after: Fr,
 }
 
+impl TxTrace {
+    pub(crate) fn rejected_early(root: Fr, rejection: Rejection) -> TxTrace {
+        TxTrace {
+            outcome: Err(rejection),
+            failed_inst: None,
+            steps: Vec::new(),
+            map_ops: Vec::new(),
+            updates: Vec::new(),
+            root_before: root,
+            root_after: root,
+        }
+    }
+}
+
 /// One executed instruction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step {

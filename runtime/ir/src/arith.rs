@@ -64,7 +64,11 @@ impl Neg for Felt {
     type Output = Felt;
     fn neg(self) -> Felt {
         let x = reduce(&widen(&self.0));
-        if x.is_zero() { x } else { Felt(sub_limbs(&MODULUS, &x.0).0) }
+        if x.is_zero() {
+            x
+        } else {
+            Felt(sub_limbs(&MODULUS, &x.0).0)
+        }
     }
 }
 
@@ -147,7 +151,8 @@ mod tests {
         Felt::parse(s).unwrap()
     }
 
-    const P_MINUS_1: &str = "21888242871839275222246405745257275088548364400416034343698204186575808495616";
+    const P_MINUS_1: &str =
+        "21888242871839275222246405745257275088548364400416034343698204186575808495616";
 
     /// Multiplication by double-and-add, built only on `Add`: an independent reference for `Mul`.
     fn mul_by_adding(a: Felt, b: u128) -> Felt {
@@ -174,7 +179,16 @@ mod tests {
 
     #[test]
     fn small_values_match_integer_arithmetic() {
-        let edges = [0u128, 1, 2, 255, 65_535, u64::MAX as u128, u128::MAX >> 1, u128::MAX];
+        let edges = [
+            0u128,
+            1,
+            2,
+            255,
+            65_535,
+            u64::MAX as u128,
+            u128::MAX >> 1,
+            u128::MAX,
+        ];
         for &a in &edges {
             for &b in &edges {
                 let (fa, fb) = (Felt::from_u128(a), Felt::from_u128(b));
@@ -205,9 +219,14 @@ mod tests {
         assert_eq!(Felt::ZERO.inverse(), None);
         assert_eq!(Felt::ONE.inverse(), Some(Felt::ONE));
         // 1/2 = (p + 1) / 2
-        let half = f("10944121435919637611123202872628637544274182200208017171849102093287904247809");
+        let half =
+            f("10944121435919637611123202872628637544274182200208017171849102093287904247809");
         assert_eq!(Felt::from_u128(2).inverse(), Some(half));
-        for x in [f(P_MINUS_1), Felt::from_u128(7), f("98765432109876543210987654321098765432109876543210")] {
+        for x in [
+            f(P_MINUS_1),
+            Felt::from_u128(7),
+            f("98765432109876543210987654321098765432109876543210"),
+        ] {
             assert_eq!(x * x.inverse().unwrap(), Felt::ONE);
         }
     }

@@ -30,7 +30,10 @@ impl fmt::Display for ArtifactError {
             ArtifactError::Truncated => f.write_str("the IR artifact is truncated"),
             ArtifactError::BadMagic => f.write_str("not a Stele IR artifact (bad magic bytes)"),
             ArtifactError::UnsupportedVersion(v) => {
-                write!(f, "IR artifact format version {v} is not supported (this build reads {FORMAT_VERSION})")
+                write!(
+                    f,
+                    "IR artifact format version {v} is not supported (this build reads {FORMAT_VERSION})"
+                )
             }
             ArtifactError::Corrupt(why) => write!(f, "the IR artifact is corrupt: {why}"),
             ArtifactError::Invalid(errors) => {
@@ -59,20 +62,27 @@ pub fn to_artifact(program: &Program) -> Vec<u8> {
 /// Reads and verifies an artifact.
 pub fn from_artifact(bytes: &[u8]) -> Result<Program, ArtifactError> {
     if bytes.len() < MAGIC.len() {
-        return Err(if MAGIC.starts_with(bytes) { ArtifactError::Truncated } else { ArtifactError::BadMagic });
+        return Err(if MAGIC.starts_with(bytes) {
+            ArtifactError::Truncated
+        } else {
+            ArtifactError::BadMagic
+        });
     }
     if &bytes[..MAGIC.len()] != MAGIC {
         return Err(ArtifactError::BadMagic);
     }
-    let Some(version) = bytes.get(MAGIC.len()..HEADER_LEN) else { return Err(ArtifactError::Truncated) };
+    let Some(version) = bytes.get(MAGIC.len()..HEADER_LEN) else {
+        return Err(ArtifactError::Truncated);
+    };
     let version = u32::from_le_bytes([version[0], version[1], version[2], version[3]]);
     if version != FORMAT_VERSION {
         return Err(ArtifactError::UnsupportedVersion(version));
     }
-    let program: Program = serde_json::from_slice(&bytes[HEADER_LEN..]).map_err(|e| match e.classify() {
-        serde_json::error::Category::Eof => ArtifactError::Truncated,
-        _ => ArtifactError::Corrupt(e.to_string()),
-    })?;
+    let program: Program =
+        serde_json::from_slice(&bytes[HEADER_LEN..]).map_err(|e| match e.classify() {
+            serde_json::error::Category::Eof => ArtifactError::Truncated,
+            _ => ArtifactError::Corrupt(e.to_string()),
+        })?;
     verify(&program).map_err(ArtifactError::Invalid)?;
     Ok(program)
 }

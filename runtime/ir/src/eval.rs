@@ -75,7 +75,11 @@ pub fn binary(op: BinOp, ty: Ty, a: Felt, b: Felt) -> Result<Felt, EvalError> {
             }
         }
         Ty::UInt(bits) => {
-            let b_bits = if matches!(op, BinOp::Shl | BinOp::Shr) { 32 } else { bits as u32 };
+            let b_bits = if matches!(op, BinOp::Shl | BinOp::Shr) {
+                32
+            } else {
+                bits as u32
+            };
             uint_binary(op, bits as u32, uint(bits as u32, a)?, uint(b_bits, b)?)
         }
     }
@@ -104,7 +108,10 @@ fn field_binary(op: BinOp, a: Felt, b: Felt) -> Result<Felt, EvalError> {
         BinOp::Add => Ok(a + b),
         BinOp::Sub => Ok(a - b),
         BinOp::Mul => Ok(a * b),
-        BinOp::Div => b.inverse().map(|inv| a * inv).ok_or(EvalError::Fails(DIVISION_BY_ZERO)),
+        BinOp::Div => b
+            .inverse()
+            .map(|inv| a * inv)
+            .ok_or(EvalError::Fails(DIVISION_BY_ZERO)),
         _ => Err(EvalError::Unsupported),
     }
 }
@@ -121,7 +128,9 @@ fn uint_binary(op: BinOp, bits: u32, a: u128, b: u128) -> Result<Felt, EvalError
         BinOp::And => a & b,
         BinOp::Or => a | b,
         BinOp::Xor => a ^ b,
-        BinOp::Shl | BinOp::Shr if b >= bits as u128 => return Err(EvalError::Fails(SHIFT_OVERFLOW)),
+        BinOp::Shl | BinOp::Shr if b >= bits as u128 => {
+            return Err(EvalError::Fails(SHIFT_OVERFLOW));
+        }
         BinOp::Shl => (a << b) & max,
         BinOp::Shr => a >> b,
         BinOp::Lt => return Ok(from_bool(a < b)),
@@ -132,12 +141,18 @@ fn uint_binary(op: BinOp, bits: u32, a: u128, b: u128) -> Result<Felt, EvalError
 }
 
 fn check(ty: Ty, x: Felt) -> Result<(), EvalError> {
-    if fits(ty, x) { Ok(()) } else { Err(EvalError::Unsupported) }
+    if fits(ty, x) {
+        Ok(())
+    } else {
+        Err(EvalError::Unsupported)
+    }
 }
 
 fn uint(bits: u32, x: Felt) -> Result<u128, EvalError> {
     let max = uint_max(bits).ok_or(EvalError::Unsupported)?;
-    x.to_u128().filter(|&v| v <= max).ok_or(EvalError::Unsupported)
+    x.to_u128()
+        .filter(|&v| v <= max)
+        .ok_or(EvalError::Unsupported)
 }
 
 fn from_bool(b: bool) -> Felt {

@@ -121,7 +121,8 @@ mod tests {
 
     #[test]
     fn decimal_round_trip_and_bounds() {
-        let p_minus_1 = "21888242871839275222246405745257275088548364400416034343698204186575808495616";
+        let p_minus_1 =
+            "21888242871839275222246405745257275088548364400416034343698204186575808495616";
         assert_eq!(Felt::parse(p_minus_1).unwrap().to_string(), p_minus_1);
         assert_eq!(Felt::parse(P), None);
         assert_eq!(Felt::parse("0").unwrap(), Felt::ZERO);
@@ -130,7 +131,10 @@ mod tests {
         assert_eq!(Felt::parse(""), None);
         assert_eq!(Felt::parse("12a"), None);
         assert_eq!(Felt::parse("-1"), None);
-        assert_eq!(Felt::from_u128(u128::MAX).to_string(), u128::MAX.to_string());
+        assert_eq!(
+            Felt::from_u128(u128::MAX).to_string(),
+            u128::MAX.to_string()
+        );
         assert_eq!(Felt::from_u128(u128::MAX).to_u128(), Some(u128::MAX));
     }
 

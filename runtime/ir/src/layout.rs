@@ -24,7 +24,10 @@ impl Program {
     /// The scalar types of `ty`, in layout order. Unknown named types flatten to nothing (the IR
     /// verifier reports them).
     pub fn flatten(&self, ty: &Type) -> Vec<Ty> {
-        self.flatten_named(ty, "").into_iter().map(|s| s.ty).collect()
+        self.flatten_named(ty, "")
+            .into_iter()
+            .map(|s| s.ty)
+            .collect()
     }
 
     /// Like [`Program::flatten`], with a path for each scalar, rooted at `prefix`.
@@ -36,9 +39,15 @@ impl Program {
 
     fn push_scalars(&self, ty: &Type, path: String, out: &mut Vec<Scalar>) {
         match ty {
-            Type::Field => out.push(Scalar { ty: Ty::Field, path }),
+            Type::Field => out.push(Scalar {
+                ty: Ty::Field,
+                path,
+            }),
             Type::Bool => out.push(Scalar { ty: Ty::Bool, path }),
-            Type::UInt(b) => out.push(Scalar { ty: Ty::UInt(*b), path }),
+            Type::UInt(b) => out.push(Scalar {
+                ty: Ty::UInt(*b),
+                path,
+            }),
             Type::Array(elem, n) => {
                 for i in 0..*n {
                     self.push_scalars(elem, format!("{path}[{i}]"), out);
@@ -56,9 +65,15 @@ impl Program {
                     }
                 }
                 Some(TypeDefKind::Enum(variants)) => {
-                    out.push(Scalar { ty: Ty::UInt(32), path: join(&path, "tag") });
+                    out.push(Scalar {
+                        ty: Ty::UInt(32),
+                        path: join(&path, "tag"),
+                    });
                     for i in 0..self.enum_payload_width(variants) {
-                        out.push(Scalar { ty: Ty::Field, path: join(&path, &format!("payload{i}")) });
+                        out.push(Scalar {
+                            ty: Ty::Field,
+                            path: join(&path, &format!("payload{i}")),
+                        });
                     }
                 }
                 None => {}
@@ -108,5 +123,9 @@ impl Program {
 }
 
 fn join(path: &str, part: &str) -> String {
-    if path.is_empty() { part.to_string() } else { format!("{path}.{part}") }
+    if path.is_empty() {
+        part.to_string()
+    } else {
+        format!("{path}.{part}")
+    }
 }

@@ -88,7 +88,9 @@ pub struct Loc {
     pub col: u32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct ValueId(pub u32);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -146,14 +148,27 @@ pub enum Op {
     /// does not fit.
     Cast(ValueId),
     /// `items[index]`; zero when `index` is out of range (bounds are asserted separately).
-    Pick { index: ValueId, items: Vec<ValueId> },
+    Pick {
+        index: ValueId,
+        items: Vec<ValueId>,
+    },
     /// Fails with `msg` when `cond` is false.
-    Assert { cond: ValueId, msg: String },
+    Assert {
+        cond: ValueId,
+        msg: String,
+    },
     /// Reads map `map` at `key`: one result per flattened value scalar. Fails with
     /// "map key out of range" when `key >= 2^depth`.
-    MapRead { map: u32, key: ValueId },
+    MapRead {
+        map: u32,
+        key: ValueId,
+    },
     /// Effect: writes the flattened `value` at `key` (same failure as `MapRead`).
-    MapWrite { map: u32, key: ValueId, value: Vec<ValueId> },
+    MapWrite {
+        map: u32,
+        key: ValueId,
+        value: Vec<ValueId>,
+    },
     /// circomlib Poseidon of 1..=16 `Field` inputs.
     Hash(Vec<ValueId>),
 }
@@ -203,7 +218,9 @@ impl Op {
     pub fn is_fallible(&self, result_ty: Option<Ty>) -> bool {
         match self {
             Op::Binary(BinOp::Div | BinOp::Rem | BinOp::Shl | BinOp::Shr, ..) => true,
-            Op::Binary(BinOp::Add | BinOp::Sub | BinOp::Mul, ..) => matches!(result_ty, Some(Ty::UInt(_))),
+            Op::Binary(BinOp::Add | BinOp::Sub | BinOp::Mul, ..) => {
+                matches!(result_ty, Some(Ty::UInt(_)))
+            }
             Op::Cast(_) | Op::Assert { .. } | Op::MapRead { .. } | Op::MapWrite { .. } => true,
             _ => false,
         }

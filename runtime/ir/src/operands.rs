@@ -10,10 +10,14 @@ impl Op {
             Op::SStore(_, v) | Op::Unary(_, v) | Op::Cast(v) => vec![*v],
             Op::Binary(_, a, b) => vec![*a, *b],
             Op::Select(c, a, b) => vec![*c, *a, *b],
-            Op::Pick { index, items } => std::iter::once(*index).chain(items.iter().copied()).collect(),
+            Op::Pick { index, items } => std::iter::once(*index)
+                .chain(items.iter().copied())
+                .collect(),
             Op::Assert { cond, .. } => vec![*cond],
             Op::MapRead { key, .. } => vec![*key],
-            Op::MapWrite { key, value, .. } => std::iter::once(*key).chain(value.iter().copied()).collect(),
+            Op::MapWrite { key, value, .. } => {
+                std::iter::once(*key).chain(value.iter().copied()).collect()
+            }
             Op::Hash(inputs) => inputs.clone(),
         }
     }
@@ -28,7 +32,9 @@ impl Op {
             Op::Pick { index, items } => std::iter::once(index).chain(items.iter_mut()).collect(),
             Op::Assert { cond, .. } => vec![cond],
             Op::MapRead { key, .. } => vec![key],
-            Op::MapWrite { key, value, .. } => std::iter::once(key).chain(value.iter_mut()).collect(),
+            Op::MapWrite { key, value, .. } => {
+                std::iter::once(key).chain(value.iter_mut()).collect()
+            }
             Op::Hash(inputs) => inputs.iter_mut().collect(),
         }
     }

@@ -34,15 +34,21 @@ pub fn pass(name: &str) -> Option<Pass> {
 
 /// Runs the whole pipeline.
 pub fn optimize(program: &mut Program) {
-    optimize_with(program, &mut |_, _| {});
+    optimize_with(program, None, &mut |_, _| {});
 }
 
-/// Runs the whole pipeline, showing `after` the program once each pass has run (a CLI prints it
-/// for the pass the user named).
-pub fn optimize_with(program: &mut Program, after: &mut dyn FnMut(&str, &Program)) {
+/// Runs the whole pipeline, handing `sink` the program right after the pass named `print_after`
+/// (what `--print-after PASS` shows). A name that is no pass gets nothing; see [`pass`].
+pub fn optimize_with(
+    program: &mut Program,
+    print_after: Option<&str>,
+    sink: &mut dyn FnMut(&str, &Program),
+) {
     for &(name, pass) in PIPELINE {
         pass(program);
-        after(name, program);
+        if print_after == Some(name) {
+            sink(name, program);
+        }
     }
 }
 
@@ -70,7 +76,10 @@ impl std::error::Error for PassError {}
 /// debug builds of the compiler run, so that a pass bug is caught where it happens.
 pub fn optimize_verified(program: &mut Program) -> Result<(), PassError> {
     let check = |pass: &str, program: &Program| {
-        verify(program).map_err(|errors| PassError { pass: pass.to_string(), errors })
+        verify(program).map_err(|errors| PassError {
+            pass: pass.to_string(),
+            errors,
+        })
     };
     check("input", program)?;
     for &(name, pass) in PIPELINE {

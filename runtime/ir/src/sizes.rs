@@ -25,7 +25,11 @@ pub(crate) struct Sizer<'p> {
 
 impl<'p> Sizer<'p> {
     pub(crate) fn new(program: &'p Program) -> Self {
-        Sizer { program, named: HashMap::new(), visiting: Vec::new() }
+        Sizer {
+            program,
+            named: HashMap::new(),
+            visiting: Vec::new(),
+        }
     }
 
     /// The number of scalars `ty` flattens to, at most [`MAX_SCALARS`].
@@ -36,7 +40,11 @@ impl<'p> Sizer<'p> {
             Type::Tuple(items) => self.sum(items)?,
             Type::Named(name) => self.named(name)?,
         };
-        if n > MAX_SCALARS { Err(SizeError::TooLarge) } else { Ok(n) }
+        if n > MAX_SCALARS {
+            Err(SizeError::TooLarge)
+        } else {
+            Ok(n)
+        }
     }
 
     /// The size of a declared type, by name (so a recursive declaration is reported as such).
@@ -44,7 +52,10 @@ impl<'p> Sizer<'p> {
         self.named(&def.name)
     }
 
-    pub(crate) fn sum(&mut self, types: impl IntoIterator<Item = &'p Type>) -> Result<u64, SizeError> {
+    pub(crate) fn sum(
+        &mut self,
+        types: impl IntoIterator<Item = &'p Type>,
+    ) -> Result<u64, SizeError> {
         let mut total = 0u64;
         for ty in types {
             total = total.saturating_add(self.size(ty)?);
@@ -62,7 +73,9 @@ impl<'p> Sizer<'p> {
         if self.visiting.contains(&name) {
             return Err(SizeError::Recursive(name.to_string()));
         }
-        let Some(def) = self.program.type_def(name) else { return Ok(0) };
+        let Some(def) = self.program.type_def(name) else {
+            return Ok(0);
+        };
         self.visiting.push(name);
         let result = match &def.kind {
             TypeDefKind::Struct(fields) => self.sum(fields.iter().map(|(_, t)| t)),
@@ -77,7 +90,13 @@ impl<'p> Sizer<'p> {
                         }
                     }
                 }
-                widest.and_then(|w| if w + 1 > MAX_SCALARS { Err(SizeError::TooLarge) } else { Ok(w + 1) })
+                widest.and_then(|w| {
+                    if w + 1 > MAX_SCALARS {
+                        Err(SizeError::TooLarge)
+                    } else {
+                        Ok(w + 1)
+                    }
+                })
             }
         };
         self.visiting.pop();
@@ -90,7 +109,10 @@ impl<'p> Sizer<'p> {
 /// plain state or parameter list beyond [`MAX_SCALARS`].
 pub(crate) fn layout_is_safe(program: &Program) -> bool {
     let mut sizer = Sizer::new(program);
-    let types_ok = program.types.iter().all(|def| sizer.size_of_def(def).is_ok());
+    let types_ok = program
+        .types
+        .iter()
+        .all(|def| sizer.size_of_def(def).is_ok());
     let state_ok = program.state.iter().all(|f| match &f.kind {
         StateKind::Value(ty) => sizer.size(ty).is_ok(),
         StateKind::Map { key, value, .. } => sizer.size(key).is_ok() && sizer.size(value).is_ok(),
@@ -102,5 +124,9 @@ pub(crate) fn layout_is_safe(program: &Program) -> bool {
     types_ok
         && state_ok
         && sizer.sum(plain).is_ok()
-        && program.transitions.iter().chain(&program.tests).all(|f| sizer.sum(f.params.iter().map(|(_, t)| t)).is_ok())
+        && program
+            .transitions
+            .iter()
+            .chain(&program.tests)
+            .all(|f| sizer.sum(f.params.iter().map(|(_, t)| t)).is_ok())
 }

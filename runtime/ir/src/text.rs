@@ -12,7 +12,9 @@ pub use print::print;
 fn is_path(s: &str) -> bool {
     s.split("::").all(|part| {
         let mut chars = part.chars();
-        chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
     })
 }
@@ -20,5 +22,6 @@ fn is_path(s: &str) -> bool {
 /// Words that a bare name in a type position would be read as: the built-in types and `map`.
 fn is_reserved_type_word(s: &str) -> bool {
     matches!(s, "Field" | "bool" | "map")
-        || s.strip_prefix('u').is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+        || s.strip_prefix('u')
+            .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
 }

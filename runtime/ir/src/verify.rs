@@ -7,7 +7,9 @@ use std::fmt;
 
 use crate::eval::fits;
 use crate::sizes::{MAX_SCALARS, SizeError, Sizer};
-use crate::{BinOp, Function, Inst, Loc, Op, Program, StateKind, Ty, Type, TypeDefKind, UnOp, ValueId};
+use crate::{
+    BinOp, Function, Inst, Loc, Op, Program, StateKind, Ty, Type, TypeDefKind, UnOp, ValueId,
+};
 
 /// One broken rule: where (function and instruction index, when it is inside one) and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,9 +33,16 @@ impl std::error::Error for VerifyError {}
 
 /// Checks every rule; `Err` lists all broken ones in program order.
 pub fn verify(program: &Program) -> Result<(), Vec<VerifyError>> {
-    let mut v = Verifier { program, errors: Vec::new(), layout: None };
+    let mut v = Verifier {
+        program,
+        errors: Vec::new(),
+        layout: None,
+    };
     v.declarations();
-    for (kind, funcs) in [("transition", &program.transitions), ("test", &program.tests)] {
+    for (kind, funcs) in [
+        ("transition", &program.transitions),
+        ("test", &program.tests),
+    ] {
         let mut seen = HashSet::new();
         for f in funcs {
             if !seen.insert(f.name.as_str()) {
@@ -45,7 +54,11 @@ pub fn verify(program: &Program) -> Result<(), Vec<VerifyError>> {
             v.function(f);
         }
     }
-    if v.errors.is_empty() { Ok(()) } else { Err(v.errors) }
+    if v.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(v.errors)
+    }
 }
 
 /// The flattened layout, present only when flattening is safe (no recursive or huge types).
@@ -84,7 +97,14 @@ impl<'p> Verifier<'p> {
     fn loc(&mut self, at: Option<(&Function, Option<usize>)>, loc: Loc) {
         let files = self.program.files.len();
         if loc.file as usize >= files {
-            self.error(at, format!("location refers to file {}, but the program has {files} file(s)", loc.file));
+            self.error(
+                at,
+                format!(
+                    "location refers to file {}, but the program has {}",
+                    loc.file,
+                    count(files, "file")
+                ),
+            );
         }
     }
 
@@ -94,7 +114,9 @@ impl<'p> Verifier<'p> {
             Type::Field | Type::Bool => {}
             Type::UInt(bits) => {
                 if !valid_width(*bits) {
-                    out.push(format!("`u{bits}` is not an integer type (widths are 8, 16, 32, 64 and 128)"));
+                    out.push(format!(
+                        "`u{bits}` is not an integer type (widths are 8, 16, 32, 64 and 128)"
+                    ));
                 }
             }
             Type::Array(elem, _) => self.type_problems(elem, out),
@@ -126,15 +148,24 @@ impl<'p> Verifier<'p> {
                 continue;
             }
             let (kind, members): (&str, Vec<(&String, Vec<&Type>)>) = match &def.kind {
-                TypeDefKind::Struct(fields) => ("field", fields.iter().map(|(n, t)| (n, vec![t])).collect()),
-                TypeDefKind::Enum(variants) => {
-                    ("variant", variants.iter().map(|(n, ts)| (n, ts.iter().collect())).collect())
+                TypeDefKind::Struct(fields) => {
+                    ("field", fields.iter().map(|(n, t)| (n, vec![t])).collect())
                 }
+                TypeDefKind::Enum(variants) => (
+                    "variant",
+                    variants
+                        .iter()
+                        .map(|(n, ts)| (n, ts.iter().collect()))
+                        .collect(),
+                ),
             };
             let mut seen = HashSet::new();
             for (member, types) in members {
                 if !seen.insert(member) {
-                    self.error(None, format!("type `{}` has two {kind}s named `{member}`", def.name));
+                    self.error(
+                        None,
+                        format!("type `{}` has two {kind}s named `{member}`", def.name),
+                    );
                 }
                 for t in types {
                     self.check_type(None, &format!("type `{}`, {kind} `{member}`", def.name), t);
@@ -144,7 +175,9 @@ impl<'p> Verifier<'p> {
                 Err(SizeError::Recursive(n)) if n == def.name => {
                     self.error(None, format!("type `{n}` contains itself"));
                 }
-                Err(SizeError::TooLarge) => self.error(None, format!("type `{}` {too_large}", def.name)),
+                Err(SizeError::TooLarge) => {
+                    self.error(None, format!("type `{}` {too_large}", def.name))
+                }
                 _ => {}
             }
         }
@@ -154,7 +187,10 @@ impl<'p> Verifier<'p> {
         let mut plain = Vec::new();
         for field in &program.state {
             if !names.insert(field.name.as_str()) {
-                self.error(None, format!("state field `{}` is declared twice", field.name));
+                self.error(
+                    None,
+                    format!("state field `{}` is declared twice", field.name),
+                );
             }
             let context = format!("state field `{}`", field.name);
             match &field.kind {
@@ -164,12 +200,20 @@ impl<'p> Verifier<'p> {
                 }
                 StateKind::Map { key, value, depth } => {
                     if !matches!(key, Type::UInt(_)) {
-                        self.error(None, format!("{context}: a map key must be an unsigned integer, found `{key}`"));
+                        self.error(
+                            None,
+                            format!(
+                                "{context}: a map key must be an unsigned integer, found `{key}`"
+                            ),
+                        );
                     }
                     self.check_type(None, &context, key);
                     self.check_type(None, &context, value);
                     if !(1..=64).contains(depth) {
-                        self.error(None, format!("{context}: map depth {depth} is not between 1 and 64"));
+                        self.error(
+                            None,
+                            format!("{context}: map depth {depth} is not between 1 and 64"),
+                        );
                     }
                     if sizer.size(value) == Err(SizeError::TooLarge) {
                         self.error(None, format!("{context}: the value type {too_large}"));
@@ -183,7 +227,11 @@ impl<'p> Verifier<'p> {
             layout_safe = false;
         }
         if layout_safe {
-            let state = program.state_scalars().into_iter().map(|s| (s.ty, s.path)).collect();
+            let state = program
+                .state_scalars()
+                .into_iter()
+                .map(|s| (s.ty, s.path))
+                .collect();
             let maps = program
                 .maps()
                 .into_iter()
@@ -204,19 +252,29 @@ impl<'p> Verifier<'p> {
         let mut names = HashSet::new();
         for (name, ty) in &f.params {
             if !names.insert(name.as_str()) {
-                self.error(Some((f, None)), format!("parameter `{name}` is declared twice"));
+                self.error(
+                    Some((f, None)),
+                    format!("parameter `{name}` is declared twice"),
+                );
             }
             self.check_type(Some((f, None)), &format!("parameter `{name}`"), ty);
         }
         let mut sizer = Sizer::new(self.program);
         let params = match sizer.sum(f.params.iter().map(|(_, t)| t)) {
             Err(SizeError::TooLarge) => {
-                self.error(Some((f, None)), format!("the parameters flatten to more than {MAX_SCALARS} scalars"));
+                self.error(
+                    Some((f, None)),
+                    format!("the parameters flatten to more than {MAX_SCALARS} scalars"),
+                );
                 None
             }
-            _ if self.layout.is_some() => {
-                Some(self.program.param_scalars(&f.params).into_iter().map(|s| (s.ty, s.path)).collect::<Vec<_>>())
-            }
+            _ if self.layout.is_some() => Some(
+                self.program
+                    .param_scalars(&f.params)
+                    .into_iter()
+                    .map(|s| (s.ty, s.path))
+                    .collect::<Vec<_>>(),
+            ),
             _ => None,
         };
         let mut types: HashMap<ValueId, Ty> = HashMap::new();
@@ -235,7 +293,12 @@ impl<'p> Verifier<'p> {
     }
 
     /// The problems with one instruction, given the types of the values defined before it.
-    fn inst(&self, inst: &Inst, types: &HashMap<ValueId, Ty>, params: Option<&[(Ty, String)]>) -> Vec<String> {
+    fn inst(
+        &self,
+        inst: &Inst,
+        types: &HashMap<ValueId, Ty>,
+        params: Option<&[(Ty, String)]>,
+    ) -> Vec<String> {
         let mut out = Vec::new();
         let mut fresh = HashSet::new();
         for &(v, ty) in &inst.results {
@@ -243,12 +306,15 @@ impl<'p> Verifier<'p> {
                 out.push(format!("`%{}` is defined twice", v.0));
             }
             if !valid_ty(ty) {
-                out.push(format!("`{ty}` is not an integer type (widths are 8, 16, 32, 64 and 128)"));
+                out.push(format!(
+                    "`{ty}` is not an integer type (widths are 8, 16, 32, 64 and 128)"
+                ));
             }
         }
         let mut defined = true;
+        let mut undefined = HashSet::new();
         for v in inst.uses() {
-            if !types.contains_key(&v) {
+            if !types.contains_key(&v) && undefined.insert(v) {
                 out.push(format!("`%{}` is used before it is defined", v.0));
                 defined = false;
             }
@@ -260,7 +326,11 @@ impl<'p> Verifier<'p> {
         if let Some(g) = inst.guard
             && t(&g) != Ty::Bool
         {
-            out.push(format!("guard `%{}` has type `{}`, expected `bool`", g.0, t(&g)));
+            out.push(format!(
+                "guard `%{}` has type `{}`, expected `bool`",
+                g.0,
+                t(&g)
+            ));
         }
 
         let name = mnemonic(&inst.op);
@@ -270,8 +340,15 @@ impl<'p> Verifier<'p> {
             _ => 1,
         };
         if inst.results.len() != expected_results {
-            let want = if expected_results == 0 { "no value" } else { "one value" };
-            out.push(format!("`{name}` defines {want}, found {}", inst.results.len()));
+            let want = if expected_results == 0 {
+                "no value"
+            } else {
+                "one value"
+            };
+            out.push(format!(
+                "`{name}` defines {want}, found {}",
+                inst.results.len()
+            ));
             return out;
         }
         let result = inst.result_ty().unwrap_or(Ty::Field);
@@ -285,8 +362,16 @@ impl<'p> Verifier<'p> {
             Op::Param(i) => {
                 if let Some(params) = params {
                     match params.get(*i as usize) {
-                        Some((ty, path)) => expect(&mut out, format!("result of `param {i}` (`{path}`)"), result, *ty),
-                        None => out.push(format!("`param {i}` is out of range: there are {} parameter scalars", params.len())),
+                        Some((ty, path)) => expect(
+                            &mut out,
+                            format!("result of `param {i}` (`{path}`)"),
+                            result,
+                            *ty,
+                        ),
+                        None => out.push(format!(
+                            "`param {i}` is out of range: the parameters flatten to {}",
+                            count(params.len(), "scalar")
+                        )),
                     }
                 }
             }
@@ -297,10 +382,12 @@ impl<'p> Verifier<'p> {
                         _ => (format!("result of `sload {i}`"), result),
                     };
                     match layout.state.get(*i as usize) {
-                        Some((ty, path)) => expect(&mut out, format!("{what} (`{path}`)"), found, *ty),
+                        Some((ty, path)) => {
+                            expect(&mut out, format!("{what} (`{path}`)"), found, *ty)
+                        }
                         None => out.push(format!(
-                            "`{name} {i}` is out of range: there are {} plain state scalars",
-                            layout.state.len()
+                            "`{name} {i}` is out of range: the plain state flattens to {}",
+                            count(layout.state.len(), "scalar")
                         )),
                     }
                 }
@@ -321,7 +408,9 @@ impl<'p> Verifier<'p> {
                 let (ta, tb) = (t(a), t(b));
                 let uint = matches!(ta, Ty::UInt(_));
                 let (ok, result_ty) = match op {
-                    BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => (ta == Ty::Field || uint, ta),
+                    BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
+                        (ta == Ty::Field || uint, ta)
+                    }
                     BinOp::Rem | BinOp::Shl | BinOp::Shr => (uint, ta),
                     BinOp::And | BinOp::Or | BinOp::Xor => (ta == Ty::Bool || uint, ta),
                     BinOp::Eq => (true, Ty::Bool),
@@ -340,8 +429,18 @@ impl<'p> Verifier<'p> {
             }
             Op::Select(c, a, b) => {
                 expect(&mut out, "`select` condition".into(), t(c), Ty::Bool);
-                expect(&mut out, format!("`select` branch `%{}`", a.0), t(a), result);
-                expect(&mut out, format!("`select` branch `%{}`", b.0), t(b), result);
+                expect(
+                    &mut out,
+                    format!("`select` branch `%{}`", a.0),
+                    t(a),
+                    result,
+                );
+                expect(
+                    &mut out,
+                    format!("`select` branch `%{}`", b.0),
+                    t(b),
+                    result,
+                );
             }
             Op::Cast(_) => {
                 if result == Ty::Bool {
@@ -350,30 +449,51 @@ impl<'p> Verifier<'p> {
             }
             Op::Pick { index, items } => {
                 if !matches!(t(index), Ty::UInt(_)) {
-                    out.push(format!("`pick` index has type `{}`, expected an unsigned integer", t(index)));
+                    out.push(format!(
+                        "`pick` index has type `{}`, expected an unsigned integer",
+                        t(index)
+                    ));
                 }
                 for item in items {
-                    expect(&mut out, format!("`pick` item `%{}`", item.0), t(item), result);
+                    expect(
+                        &mut out,
+                        format!("`pick` item `%{}`", item.0),
+                        t(item),
+                        result,
+                    );
                 }
             }
-            Op::Assert { cond, .. } => expect(&mut out, "`assert` condition".into(), t(cond), Ty::Bool),
+            Op::Assert { cond, .. } => {
+                expect(&mut out, "`assert` condition".into(), t(cond), Ty::Bool)
+            }
             Op::MapRead { map, key } | Op::MapWrite { map, key, .. } => {
-                let Some(layout) = &self.layout else { return out };
+                let Some(layout) = &self.layout else {
+                    return out;
+                };
                 let Some((map_name, key_ty, value_tys)) = layout.maps.get(*map as usize) else {
-                    out.push(format!("map #{map} does not exist: there are {} maps", layout.maps.len()));
+                    out.push(format!(
+                        "map #{map} does not exist: the program has {}",
+                        count(layout.maps.len(), "map")
+                    ));
                     return out;
                 };
                 if let Some(key_ty) = key_ty {
-                    expect(&mut out, format!("key of map `{map_name}`"), t(key), *key_ty);
+                    expect(
+                        &mut out,
+                        format!("key of map `{map_name}`"),
+                        t(key),
+                        *key_ty,
+                    );
                 }
                 let found: Vec<Ty> = match &inst.op {
                     Op::MapWrite { value, .. } => value.iter().map(t).collect(),
                     _ => inst.results.iter().map(|&(_, ty)| ty).collect(),
                 };
                 if found != *value_tys {
-                    let list = |tys: &[Ty]| tys.iter().map(Ty::to_string).collect::<Vec<_>>().join(", ");
+                    let list =
+                        |tys: &[Ty]| tys.iter().map(Ty::to_string).collect::<Vec<_>>().join(", ");
                     out.push(format!(
-                        "`{name}` of map `{map_name}` has values ({}), expected ({})",
+                        "`{name}` of map `{map_name}` has values `({})`, expected `({})`",
                         list(&found),
                         list(value_tys)
                     ));
@@ -381,15 +501,31 @@ impl<'p> Verifier<'p> {
             }
             Op::Hash(inputs) => {
                 if !(1..=16).contains(&inputs.len()) {
-                    out.push(format!("`hash` takes 1 to 16 inputs, found {}", inputs.len()));
+                    out.push(format!(
+                        "`hash` takes 1 to 16 inputs, found {}",
+                        inputs.len()
+                    ));
                 }
                 for x in inputs {
-                    expect(&mut out, format!("`hash` input `%{}`", x.0), t(x), Ty::Field);
+                    expect(
+                        &mut out,
+                        format!("`hash` input `%{}`", x.0),
+                        t(x),
+                        Ty::Field,
+                    );
                 }
                 expect(&mut out, "`hash` result".into(), result, Ty::Field);
             }
         }
         out
+    }
+}
+
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 

@@ -12,7 +12,11 @@ use std::collections::{HashMap, HashSet};
 use crate::{Felt, Function, Op, Program, Ty, ValueId};
 
 pub fn eliminate_dead_code(program: &mut Program) {
-    for f in program.transitions.iter_mut().chain(program.tests.iter_mut()) {
+    for f in program
+        .transitions
+        .iter_mut()
+        .chain(program.tests.iter_mut())
+    {
         eliminate_in(f);
     }
 }

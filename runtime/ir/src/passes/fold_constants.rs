@@ -19,7 +19,11 @@ use crate::eval;
 use crate::{Felt, Function, Inst, Op, Program, Ty, ValueId};
 
 pub fn fold_constants(program: &mut Program) {
-    for f in program.transitions.iter_mut().chain(program.tests.iter_mut()) {
+    for f in program
+        .transitions
+        .iter_mut()
+        .chain(program.tests.iter_mut())
+    {
         fold_function(f);
     }
 }
@@ -44,7 +48,12 @@ fn fold_function(f: &mut Function) {
             } else if !inst.results.is_empty() {
                 for &result in &inst.results {
                     consts.insert(result.0, Felt::ZERO);
-                    f.body.push(Inst { results: vec![result], op: Op::Const(Felt::ZERO), guard: None, loc: None });
+                    f.body.push(Inst {
+                        results: vec![result],
+                        op: Op::Const(Felt::ZERO),
+                        guard: None,
+                        loc: None,
+                    });
                 }
                 continue;
             }
@@ -70,7 +79,11 @@ fn fold_function(f: &mut Function) {
     }
 }
 
-fn fold(inst: &Inst, consts: &HashMap<ValueId, Felt>, types: &HashMap<ValueId, Ty>) -> Option<Folded> {
+fn fold(
+    inst: &Inst,
+    consts: &HashMap<ValueId, Felt>,
+    types: &HashMap<ValueId, Ty>,
+) -> Option<Folded> {
     let c = |v: &ValueId| consts.get(v).copied();
     let ty = |v: &ValueId| types.get(v).copied();
     let chosen = |v: &ValueId| Some(c(v).map_or(Folded::Forward(*v), Folded::Const));

@@ -7,7 +7,11 @@ use std::collections::HashMap;
 use crate::{Program, ValueId};
 
 pub fn renumber_values(program: &mut Program) {
-    for f in program.transitions.iter_mut().chain(program.tests.iter_mut()) {
+    for f in program
+        .transitions
+        .iter_mut()
+        .chain(program.tests.iter_mut())
+    {
         let mut renamed: HashMap<ValueId, ValueId> = HashMap::new();
         let mut next = 0u32;
         for inst in &mut f.body {

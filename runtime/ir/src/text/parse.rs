@@ -9,8 +9,8 @@ use pest::error::{ErrorVariant, InputLocation, LineColLocation};
 use pest::iterators::Pair;
 
 use crate::{
-    BinOp, FORMAT_VERSION, Felt, Function, Inst, Loc, Op, Program, StateField, StateKind, Ty, Type, TypeDef,
-    TypeDefKind, UnOp, ValueId,
+    BinOp, FORMAT_VERSION, Felt, Function, Inst, Loc, Op, Program, StateField, StateKind, Ty, Type,
+    TypeDef, TypeDefKind, UnOp, ValueId,
 };
 
 /// How deeply brackets may nest; types deeper than this are refused before parsing, which keeps
@@ -43,7 +43,11 @@ type Result<T> = std::result::Result<T, ParseError>;
 pub fn parse(text: &str) -> Result<Program> {
     check_nesting(text)?;
     let mut pairs = IrParser::parse(Rule::program, text).map_err(|e| from_pest(&e, text))?;
-    let program = pairs.next().ok_or_else(|| ParseError { line: 1, column: 1, message: "empty parse".into() })?;
+    let program = pairs.next().ok_or_else(|| ParseError {
+        line: 1,
+        column: 1,
+        message: "empty parse".into(),
+    })?;
     Builder::default().program(program)
 }
 
@@ -74,7 +78,11 @@ fn check_nesting(text: &str) -> Result<()> {
                 depth += 1;
                 if depth > MAX_NESTING {
                     let message = format!("brackets nest more than {MAX_NESTING} deep");
-                    return Err(ParseError { line, column, message });
+                    return Err(ParseError {
+                        line,
+                        column,
+                        message,
+                    });
                 }
             }
             ')' | ']' | '>' | '}' => depth = depth.saturating_sub(1),
@@ -90,25 +98,50 @@ fn from_pest(e: &pest::error::Error<Rule>, text: &str) -> ParseError {
     };
     let message = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
-            let mut expected: Vec<&str> = positives.iter().map(|r| describe(*r)).collect();
-            expected.dedup();
+            let mut expected: Vec<&str> = Vec::new();
+            for d in positives.iter().map(|r| describe(*r)) {
+                if !expected.contains(&d) {
+                    expected.push(d);
+                }
+            }
+            // "end of input" reads best last.
+            expected.sort_by_key(|d| *d == "end of input");
             let at = match e.location {
                 InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
             };
             let found = text.get(at..).unwrap_or("");
             let found = match found.split_whitespace().next() {
                 None => "end of input".to_string(),
-                Some(word) => format!("`{}`", word.chars().take(24).collect::<String>()),
+                Some(word) => {
+                    let shown: String = word
+                        .chars()
+                        .take(24)
+                        .map(|c| {
+                            if c.is_control() {
+                                c.escape_debug().to_string()
+                            } else {
+                                c.to_string()
+                            }
+                        })
+                        .collect();
+                    format!("`{shown}`")
+                }
             };
             match expected.split_last() {
                 None => format!("unexpected {found}"),
                 Some((last, [])) => format!("expected {last}, found {found}"),
-                Some((last, init)) => format!("expected {} or {last}, found {found}", init.join(", ")),
+                Some((last, init)) => {
+                    format!("expected {} or {last}, found {found}", init.join(", "))
+                }
             }
         }
         ErrorVariant::CustomError { message } => message.clone(),
     };
-    ParseError { line, column, message }
+    ParseError {
+        line,
+        column,
+        message,
+    }
 }
 
 fn describe(rule: Rule) -> &'static str {
@@ -123,7 +156,9 @@ fn describe(rule: Rule) -> &'static str {
         Rule::transition | Rule::kw_transition => "`transition`",
         Rule::test | Rule::kw_test => "`test`",
         Rule::kw_map | Rule::map_ty => "`map<key, value, depth>`",
-        Rule::field | Rule::state_field | Rule::variant | Rule::name | Rule::path | Rule::ident => "a name",
+        Rule::field | Rule::state_field | Rule::variant | Rule::name | Rule::path | Rule::ident => {
+            "a name"
+        }
         Rule::ty | Rule::array_ty | Rule::tuple_ty => "a type",
         Rule::params => "a parameter list",
         Rule::loc => "a location `@file:line:col`",
@@ -165,13 +200,19 @@ fn describe(rule: Rule) -> &'static str {
         Rule::type_def => "`struct` or `enum`",
         Rule::function => "`transition` or `test`",
         Rule::op => "an instruction",
-        Rule::program | Rule::WHITESPACE | Rule::COMMENT | Rule::ident_char => "a program",
+        Rule::program | Rule::WHITESPACE | Rule::COMMENT | Rule::ident_char | Rule::sp => {
+            "a program"
+        }
     }
 }
 
 fn error_at(pair: &Pair<Rule>, message: impl Into<String>) -> ParseError {
     let (line, column) = pair.as_span().start_pos().line_col();
-    ParseError { line, column, message: message.into() }
+    ParseError {
+        line,
+        column,
+        message: message.into(),
+    }
 }
 
 fn is_keyword(rule: Rule) -> bool {
@@ -203,12 +244,21 @@ fn is_keyword(rule: Rule) -> bool {
 
 /// The meaningful children of a pair: keywords and the end-of-input marker carry nothing.
 fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
-    pair.into_inner().filter(|p| !is_keyword(p.as_rule()) && p.as_rule() != Rule::EOI)
+    pair.into_inner()
+        .filter(|p| !is_keyword(p.as_rule()) && p.as_rule() != Rule::EOI)
 }
 
 /// Takes the next child; the grammar guarantees it is there, this keeps a mismatch panic-free.
-fn next<'i>(it: &mut impl Iterator<Item = Pair<'i, Rule>>, parent: &Pair<'i, Rule>) -> Result<Pair<'i, Rule>> {
-    it.next().ok_or_else(|| error_at(parent, "internal error: the parse tree is not shaped as expected"))
+fn next<'i>(
+    it: &mut impl Iterator<Item = Pair<'i, Rule>>,
+    parent: &Pair<'i, Rule>,
+) -> Result<Pair<'i, Rule>> {
+    it.next().ok_or_else(|| {
+        error_at(
+            parent,
+            "internal error: the parse tree is not shaped as expected",
+        )
+    })
 }
 
 #[derive(Default)]
@@ -233,7 +283,9 @@ impl Builder {
                 Rule::header => {
                     let version = int(&next(&mut parts, &item)?)?;
                     if version != FORMAT_VERSION {
-                        let message = format!("unsupported IR version {version} (this build reads {FORMAT_VERSION})");
+                        let message = format!(
+                            "unsupported IR version {version} (this build reads {FORMAT_VERSION})"
+                        );
                         return Err(error_at(&item, message));
                     }
                 }
@@ -249,7 +301,10 @@ impl Builder {
                 Rule::struct_def => {
                     let name = name(&next(&mut parts, &item)?)?;
                     let fields = parts.map(|f| field(f)).collect::<Result<_>>()?;
-                    program.types.push(TypeDef { name, kind: TypeDefKind::Struct(fields) });
+                    program.types.push(TypeDef {
+                        name,
+                        kind: TypeDefKind::Struct(fields),
+                    });
                 }
                 Rule::enum_def => {
                     let name = name(&next(&mut parts, &item)?)?;
@@ -259,7 +314,10 @@ impl Builder {
                         let vname = self::name(&next(&mut vparts, &v)?)?;
                         variants.push((vname, vparts.map(|t| ty(t)).collect::<Result<_>>()?));
                     }
-                    program.types.push(TypeDef { name, kind: TypeDefKind::Enum(variants) });
+                    program.types.push(TypeDef {
+                        name,
+                        kind: TypeDefKind::Enum(variants),
+                    });
                 }
                 Rule::state => {
                     for f in parts {
@@ -288,13 +346,22 @@ impl Builder {
     }
 
     fn function(&self, pair: Pair<'_, Rule>) -> Result<Function> {
-        let mut f = Function { name: String::new(), params: Vec::new(), body: Vec::new(), loc: no_loc() };
+        let mut f = Function {
+            name: String::new(),
+            params: Vec::new(),
+            body: Vec::new(),
+            loc: no_loc(),
+        };
         for part in children(pair) {
             match part.as_rule() {
                 Rule::name => f.name = name(&part)?,
                 Rule::params => f.params = children(part).map(field).collect::<Result<_>>()?,
                 Rule::loc => f.loc = loc(part)?,
-                Rule::body => f.body = children(part).map(|i| self.inst(i)).collect::<Result<_>>()?,
+                Rule::body => {
+                    f.body = children(part)
+                        .map(|i| self.inst(i))
+                        .collect::<Result<_>>()?
+                }
                 _ => return Err(error_at(&part, "internal error: unexpected function part")),
             }
         }
@@ -302,7 +369,12 @@ impl Builder {
     }
 
     fn inst(&self, pair: Pair<'_, Rule>) -> Result<Inst> {
-        let mut inst = Inst { results: Vec::new(), op: Op::Const(Felt::ZERO), guard: None, loc: None };
+        let mut inst = Inst {
+            results: Vec::new(),
+            op: Op::Const(Felt::ZERO),
+            guard: None,
+            loc: None,
+        };
         for part in children(pair) {
             match part.as_rule() {
                 Rule::results => {
@@ -312,7 +384,9 @@ impl Builder {
                         inst.results.push((v, scalar(next(&mut rparts, &r)?)?));
                     }
                 }
-                Rule::guard => inst.guard = Some(value(&next(&mut children(part.clone()), &part)?)?),
+                Rule::guard => {
+                    inst.guard = Some(value(&next(&mut children(part.clone()), &part)?)?)
+                }
                 Rule::loc => inst.loc = Some(loc(part)?),
                 _ => inst.op = self.op(part)?,
             }
@@ -329,7 +403,13 @@ impl Builder {
             Rule::op_const => {
                 let p = next()?;
                 let x = Felt::parse(p.as_str()).ok_or_else(|| {
-                    error_at(&p, format!("invalid constant `{}`: expected a number below the field modulus", p.as_str()))
+                    error_at(
+                        &p,
+                        format!(
+                            "invalid constant `{}`: expected a number below the field modulus",
+                            p.as_str()
+                        ),
+                    )
                 })?;
                 Op::Const(x)
             }
@@ -365,12 +445,23 @@ impl Builder {
             }
             Rule::op_select => Op::Select(value(&next()?)?, value(&next()?)?, value(&next()?)?),
             Rule::op_cast => Op::Cast(value(&next()?)?),
-            Rule::op_pick => Op::Pick { index: value(&next()?)?, items: values(next()?)? },
-            Rule::op_assert => Op::Assert { cond: value(&next()?)?, msg: string(&next()?)? },
-            Rule::op_map_read => Op::MapRead { map: self.map(next()?)?, key: value(&next()?)? },
-            Rule::op_map_write => {
-                Op::MapWrite { map: self.map(next()?)?, key: value(&next()?)?, value: values(next()?)? }
-            }
+            Rule::op_pick => Op::Pick {
+                index: value(&next()?)?,
+                items: values(next()?)?,
+            },
+            Rule::op_assert => Op::Assert {
+                cond: value(&next()?)?,
+                msg: string(&next()?)?,
+            },
+            Rule::op_map_read => Op::MapRead {
+                map: self.map(next()?)?,
+                key: value(&next()?)?,
+            },
+            Rule::op_map_write => Op::MapWrite {
+                map: self.map(next()?)?,
+                key: value(&next()?)?,
+                value: values(next()?)?,
+            },
             Rule::op_hash => Op::Hash(values(next()?)?),
             _ => return Err(error_at(&parent, "internal error: unexpected operation")),
         })
@@ -390,7 +481,11 @@ impl Builder {
 }
 
 fn no_loc() -> Loc {
-    Loc { file: 0, line: 0, col: 0 }
+    Loc {
+        file: 0,
+        line: 0,
+        col: 0,
+    }
 }
 
 fn field(pair: Pair<'_, Rule>) -> Result<(String, Type)> {
@@ -405,7 +500,10 @@ fn ty(pair: Pair<'_, Rule>) -> Result<Type> {
         Rule::array_ty => {
             let mut parts = children(inner.clone());
             let elem = ty(next(&mut parts, &inner)?)?;
-            Ok(Type::Array(Box::new(elem), int(&next(&mut parts, &inner)?)?))
+            Ok(Type::Array(
+                Box::new(elem),
+                int(&next(&mut parts, &inner)?)?,
+            ))
         }
         Rule::tuple_ty => Ok(Type::Tuple(children(inner).map(ty).collect::<Result<_>>()?)),
         _ => {
@@ -429,10 +527,15 @@ fn ty(pair: Pair<'_, Rule>) -> Result<Type> {
 /// `u` followed by digits is an unsigned type; its width must fit a `u8`.
 fn uint_width(pair: &Pair<'_, Rule>, n: &str) -> Result<Option<u8>> {
     match n.strip_prefix('u') {
-        Some(d) if !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()) => match d.parse::<u8>() {
-            Ok(bits) => Ok(Some(bits)),
-            Err(_) => Err(error_at(pair, format!("integer width `{d}` is out of range"))),
-        },
+        Some(d) if !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()) => {
+            match d.parse::<u8>() {
+                Ok(bits) => Ok(Some(bits)),
+                Err(_) => Err(error_at(
+                    pair,
+                    format!("integer width `{d}` is out of range"),
+                )),
+            }
+        }
         _ => Ok(None),
     }
 }
@@ -443,7 +546,10 @@ fn scalar(pair: Pair<'_, Rule>) -> Result<Ty> {
         Type::Field => Ok(Ty::Field),
         Type::Bool => Ok(Ty::Bool),
         Type::UInt(bits) => Ok(Ty::UInt(bits)),
-        _ => Err(error_at(&pair, format!("expected a scalar type (`Field`, `bool` or `uN`), found `{text}`"))),
+        _ => Err(error_at(
+            &pair,
+            format!("expected a scalar type (`Field`, `bool` or `uN`), found `{text}`"),
+        )),
     }
 }
 
@@ -468,7 +574,12 @@ fn int(pair: &Pair<'_, Rule>) -> Result<u32> {
 }
 
 fn number(pair: &Pair<'_, Rule>, digits: &str) -> Result<u32> {
-    digits.parse().map_err(|_| error_at(pair, format!("number `{digits}` is out of range (at most {})", u32::MAX)))
+    digits.parse().map_err(|_| {
+        error_at(
+            pair,
+            format!("number `{digits}` is out of range (at most {})", u32::MAX),
+        )
+    })
 }
 
 fn value(pair: &Pair<'_, Rule>) -> Result<ValueId> {
@@ -482,7 +593,10 @@ fn values(pair: Pair<'_, Rule>) -> Result<Vec<ValueId>> {
 /// The contents of a string literal with its escapes decoded.
 fn string(pair: &Pair<'_, Rule>) -> Result<String> {
     let raw = pair.as_str();
-    let body = raw.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(raw);
+    let body = raw
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(raw);
     let mut out = String::with_capacity(body.len());
     let mut chars = body.chars();
     let bad = |what: &str| error_at(pair, format!("invalid escape `{what}` in string"));
@@ -499,9 +613,14 @@ fn string(pair: &Pair<'_, Rule>) -> Result<String> {
             Some('t') => out.push('\t'),
             Some('u') => {
                 let rest = chars.as_str();
-                let hex = rest.strip_prefix('{').and_then(|r| r.split_once('}')).map(|(h, _)| h);
+                let hex = rest
+                    .strip_prefix('{')
+                    .and_then(|r| r.split_once('}'))
+                    .map(|(h, _)| h);
                 let decoded = hex
-                    .filter(|h| (1..=6).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .filter(|h| {
+                        (1..=6).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_hexdigit())
+                    })
                     .and_then(|h| u32::from_str_radix(h, 16).ok())
                     .and_then(char::from_u32);
                 match (hex, decoded) {

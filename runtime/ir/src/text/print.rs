@@ -5,7 +5,9 @@ use std::fmt::{self, Display, Write};
 
 use super::{is_path, is_reserved_type_word};
 use crate::layout::Scalar;
-use crate::{BinOp, FORMAT_VERSION, Function, Inst, Loc, Op, Program, StateKind, Ty, Type, TypeDefKind, UnOp};
+use crate::{
+    BinOp, FORMAT_VERSION, Function, Inst, Loc, Op, Program, StateKind, Ty, Type, TypeDefKind, UnOp,
+};
 
 /// Instructions shorter than this get their comment aligned at this column.
 const COMMENT_COLUMN: usize = 40;
@@ -24,7 +26,10 @@ pub fn print(program: &Program) -> String {
     for def in &program.types {
         match &def.kind {
             TypeDefKind::Struct(fields) => {
-                let fields: Vec<String> = fields.iter().map(|(n, t)| format!("{}: {t}", name(n))).collect();
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|(n, t)| format!("{}: {t}", name(n)))
+                    .collect();
                 let _ = writeln!(out, "struct {} {}", type_name(&def.name), braced(&fields));
             }
             TypeDefKind::Enum(variants) => {
@@ -86,17 +91,33 @@ impl<'p> Printer<'p> {
         let layout_safe = crate::sizes::layout_is_safe(program);
         Printer {
             program,
-            state: if layout_safe { program.state_scalars() } else { Vec::new() },
+            state: if layout_safe {
+                program.state_scalars()
+            } else {
+                Vec::new()
+            },
             layout_safe,
             maps: program.maps().into_iter().map(|(n, ..)| n).collect(),
         }
     }
 
     fn function(&self, out: &mut String, keyword: &str, f: &Function) {
-        let params: Vec<String> = f.params.iter().map(|(n, t)| format!("{}: {t}", name(n))).collect();
-        let params = if keyword == "test" && params.is_empty() { String::new() } else { format!("({})", params.join(", ")) };
+        let params: Vec<String> = f
+            .params
+            .iter()
+            .map(|(n, t)| format!("{}: {t}", name(n)))
+            .collect();
+        let params = if keyword == "test" && params.is_empty() {
+            String::new()
+        } else {
+            format!("({})", params.join(", "))
+        };
         let _ = writeln!(out, "{keyword} {}{params} {} {{", name(&f.name), loc(f.loc));
-        let param_scalars = if self.layout_safe { self.program.param_scalars(&f.params) } else { Vec::new() };
+        let param_scalars = if self.layout_safe {
+            self.program.param_scalars(&f.params)
+        } else {
+            Vec::new()
+        };
         for inst in &f.body {
             let text = self.inst(inst);
             let comment = match inst.op {
@@ -106,7 +127,12 @@ impl<'p> Printer<'p> {
             };
             match comment {
                 Some(scalar) => {
-                    let _ = writeln!(out, "  {text:<width$} ; {}", escape(&scalar.path), width = COMMENT_COLUMN - 3);
+                    let _ = writeln!(
+                        out,
+                        "  {text:<width$} ; {}",
+                        escape(&scalar.path),
+                        width = COMMENT_COLUMN - 3
+                    );
                 }
                 None => {
                     let _ = writeln!(out, "  {text}");
@@ -119,11 +145,17 @@ impl<'p> Printer<'p> {
     fn inst(&self, inst: &Inst) -> String {
         let mut s = String::new();
         if !inst.results.is_empty() {
-            let results: Vec<String> = inst.results.iter().map(|(v, ty)| format!("%{}: {ty}", v.0)).collect();
+            let results: Vec<String> = inst
+                .results
+                .iter()
+                .map(|(v, ty)| format!("%{}: {ty}", v.0))
+                .collect();
             let _ = write!(s, "{} = ", results.join(", "));
         }
         let v = |id: &crate::ValueId| format!("%{}", id.0);
-        let vs = |ids: &[crate::ValueId]| format!("[{}]", ids.iter().map(v).collect::<Vec<_>>().join(", "));
+        let vs = |ids: &[crate::ValueId]| {
+            format!("[{}]", ids.iter().map(v).collect::<Vec<_>>().join(", "))
+        };
         let _ = match &inst.op {
             Op::Const(x) => write!(s, "const {x}"),
             Op::Param(i) => write!(s, "param {i}"),
@@ -137,7 +169,13 @@ impl<'p> Printer<'p> {
             Op::Assert { cond, msg } => write!(s, "assert {}, {}", v(cond), quote(msg)),
             Op::MapRead { map, key } => write!(s, "map.read {}[{}]", self.map(*map), v(key)),
             Op::MapWrite { map, key, value } => {
-                write!(s, "map.write {}[{}] = {}", self.map(*map), v(key), vs(value))
+                write!(
+                    s,
+                    "map.write {}[{}] = {}",
+                    self.map(*map),
+                    v(key),
+                    vs(value)
+                )
             }
             Op::Hash(inputs) => write!(s, "hash {}", vs(inputs)),
         };
@@ -221,11 +259,19 @@ impl Display for Type {
 }
 
 fn list(types: &[Type]) -> String {
-    types.iter().map(Type::to_string).collect::<Vec<_>>().join(", ")
+    types
+        .iter()
+        .map(Type::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn braced(items: &[String]) -> String {
-    if items.is_empty() { "{}".to_string() } else { format!("{{ {} }}", items.join(", ")) }
+    if items.is_empty() {
+        "{}".to_string()
+    } else {
+        format!("{{ {} }}", items.join(", "))
+    }
 }
 
 fn loc(l: Loc) -> String {
@@ -239,7 +285,11 @@ fn name(s: &str) -> String {
 
 /// A struct or enum name: like [`name`], but quoted when it would read back as a built-in type.
 fn type_name(s: &str) -> String {
-    if is_path(s) && !is_reserved_type_word(s) { s.to_string() } else { quote(s) }
+    if is_path(s) && !is_reserved_type_word(s) {
+        s.to_string()
+    } else {
+        quote(s)
+    }
 }
 
 pub(super) fn quote(s: &str) -> String {
