@@ -39,6 +39,7 @@ impl BodyChecker<'_, '_> {
             had_error |= pat_err;
             // Reachability and coverage.
             let useful = match (&pat, &mut cover) {
+                _ if pat_err => true,
                 _ if complete => false,
                 (Pat::Wild | Pat::Bind(_), _) => {
                     complete = true;

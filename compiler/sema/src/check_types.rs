@@ -34,6 +34,9 @@ pub struct BodyChecker<'c, 'a> {
     pub used: Vec<bool>,
     scopes: Vec<Vec<(String, LocalId)>>,
     pub infer: Infer,
+    /// Errors reported before this body: unused-variable warnings are only given for bodies
+    /// without errors.
+    pub errors_before: usize,
 }
 
 pub fn expr(kind: ExprKind, ty: Ty, span: Span) -> Expr {
@@ -70,7 +73,9 @@ fn op_text(op: ast::BinOp) -> &'static str {
 
 impl<'c, 'a> BodyChecker<'c, 'a> {
     pub fn new(cx: &'c mut Checker<'a>, module: ModuleId, generics: Vec<String>, state_ok: bool, in_fn: Option<FnId>) -> Self {
+        let errors_before = cx.diags.iter().filter(|d| d.is_error()).count();
         BodyChecker {
+            errors_before,
             cx,
             module,
             generics,

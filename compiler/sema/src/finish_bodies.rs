@@ -146,12 +146,13 @@ impl BodyChecker<'_, '_> {
     /// Completes the body: zonks it and its locals, records their types, warns on unused ones.
     pub fn finish(mut self, mut e: Expr, params: Vec<LocalId>) -> Body {
         self.finish_expr(&mut e);
+        let clean = self.cx.diags.iter().filter(|d| d.is_error()).count() == self.errors_before;
         let mut locals = std::mem::take(&mut self.locals);
         for (i, l) in locals.iter_mut().enumerate() {
             l.ty = self.infer.zonk(&l.ty);
             let shown = crate::ty::TyFmt { defs: &self.cx.defs, generics: &self.generics }.ty(&l.ty);
             self.cx.types.push((l.span, shown));
-            if !self.used[i] && !l.name.starts_with('_') {
+            if clean && !self.used[i] && !l.name.starts_with('_') {
                 let d = Diagnostic::new(Code::W2001, format!("unused variable: `{}`", l.name), l.span, "never read")
                     .with_help(format!("if this is intentional, prefix it with an underscore: `_{}`", l.name));
                 self.cx.report(d);

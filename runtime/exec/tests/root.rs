@@ -127,15 +127,27 @@ fn enum_values_commit_tag_then_field_payload() {
     assert_eq!(state.root(), expected);
 }
 
+/// The check values printed in docs/state-commitment.md.
 #[test]
-fn print_tmp() {
+fn documented_check_values() {
     let exe = load(CHAIN);
-    let state = State::from_json(exe.program(), &json!({"p": { "x": "7", "y": "0x10" }, "flag": true, "n": "123",
-        "m": { "2": { "x": "5", "y": "6" }, "5": { "x": "0", "y": "9" } }, "after": 4 })).unwrap();
-    println!("ROOT {}", stele_crypto::fr_to_decimal(&state.root()));
-    println!("MROOT {}", stele_crypto::fr_to_decimal(&state.map_tree(0).root()));
-    println!("EMPTY {}", stele_crypto::fr_to_decimal(&state.map_tree(0).leaf(0)));
-    println!("L2 {}", stele_crypto::fr_to_decimal(&state.map_tree(0).leaf(2)));
-    println!("L5 {}", stele_crypto::fr_to_decimal(&state.map_tree(0).leaf(5)));
-    println!("DEFAULT {}", stele_crypto::fr_to_decimal(&State::new(exe.program()).root()));
+    let state = State::from_json(
+        exe.program(),
+        &json!({
+            "p": { "x": "7", "y": "0x10" }, "flag": true, "n": "123",
+            "m": { "2": { "x": "5", "y": "6" }, "5": { "x": "0", "y": "9" } }, "after": 4
+        }),
+    )
+    .unwrap();
+    let dec = |x: Fr| stele_crypto::fr_to_decimal(&x);
+    let tree = state.map_tree(0);
+    assert_eq!(dec(tree.leaf(0)), "14744269619966411208579211824598458697587494354926760081771325075741142829156");
+    assert_eq!(dec(tree.leaf(2)), "1879402270149794212432036740081454186623842057661213288749068713224962094903");
+    assert_eq!(dec(tree.leaf(5)), "7948981128859705176628245400708486295568034265231019153714433931117936228369");
+    assert_eq!(dec(tree.root()), "20988898266115569804595878922860199453643854776360959842966325932941896210674");
+    assert_eq!(dec(state.root()), "15474427288500302588906087827788750445971097207459473910938760590761589173875");
+    assert_eq!(
+        dec(State::new(exe.program()).root()),
+        "3054073609981537041536584093765960858130111556175479999281196179200404059718"
+    );
 }

@@ -15,28 +15,53 @@ impl Felt {
         cmp(&self.0, &MODULUS) == Ordering::Less
     }
 
-    /// `self^exp` for an exponent given as little-endian limbs.
-    pub fn pow(self, exp: [u64; 4]) -> Felt {
-        let mut acc = Felt::ONE;
-        for limb in exp.iter().rev() {
-            for bit in (0..64).rev() {
-                acc = acc * acc;
-                if limb >> bit & 1 == 1 {
-                    acc = acc * self;
-                }
-            }
-        }
-        acc
-    }
-
-    /// The multiplicative inverse, `None` for zero (Fermat: `self^(p-2)`).
+    /// The multiplicative inverse, `None` for zero, by the binary extended Euclidean algorithm
+    /// (invariants: `x1 * self = u` and `x2 * self = v` modulo p).
     pub fn inverse(self) -> Option<Felt> {
-        if self.is_zero() {
+        let a = reduce(&widen(&self.0));
+        if a.is_zero() {
             return None;
         }
-        let (p_minus_2, _) = sub_limbs(&MODULUS, &[2, 0, 0, 0]);
-        Some(self.pow(p_minus_2))
+        let (mut u, mut v) = (a.0, MODULUS);
+        let (mut x1, mut x2) = (Felt::ONE, Felt::ZERO);
+        let one = [1, 0, 0, 0];
+        while u != one && v != one {
+            while u[0] & 1 == 0 {
+                u = shr1(&u);
+                x1 = half(x1);
+            }
+            while v[0] & 1 == 0 {
+                v = shr1(&v);
+                x2 = half(x2);
+            }
+            if cmp(&u, &v) != Ordering::Less {
+                u = sub_limbs(&u, &v).0;
+                x1 = x1 - x2;
+            } else {
+                v = sub_limbs(&v, &u).0;
+                x2 = x2 - x1;
+            }
+        }
+        Some(if u == one { x1 } else { x2 })
     }
+}
+
+/// `x / 2` modulo p: p is odd, so an odd `x` is halved as `x + p`, which fits four limbs.
+fn half(x: Felt) -> Felt {
+    if x.0[0] & 1 == 0 {
+        Felt(shr1(&x.0))
+    } else {
+        let (sum, _) = add_limbs(&x.0, &MODULUS);
+        Felt(shr1(&sum))
+    }
+}
+
+fn shr1(x: &[u64; 4]) -> [u64; 4] {
+    let mut out = [0u64; 4];
+    for i in 0..4 {
+        out[i] = x[i] >> 1 | x.get(i + 1).map_or(0, |hi| hi << 63);
+    }
+    out
 }
 
 impl Add for Felt {
@@ -151,6 +176,20 @@ mod tests {
         Felt::parse(s).unwrap()
     }
 
+    /// `x^exp` by square-and-multiply, for checking `inverse` against Fermat's little theorem.
+    fn pow(x: Felt, exp: [u64; 4]) -> Felt {
+        let mut acc = Felt::ONE;
+        for limb in exp.iter().rev() {
+            for bit in (0..64).rev() {
+                acc = acc * acc;
+                if limb >> bit & 1 == 1 {
+                    acc = acc * x;
+                }
+            }
+        }
+        acc
+    }
+
     const P_MINUS_1: &str =
         "21888242871839275222246405745257275088548364400416034343698204186575808495616";
 
@@ -232,6 +271,16 @@ mod tests {
     }
 
     #[test]
+    fn inverse_agrees_with_fermat() {
+        let (p_minus_2, _) = sub_limbs(&MODULUS, &[2, 0, 0, 0]);
+        let mut x = Felt::from_u128(3);
+        for _ in 0..8 {
+            assert_eq!(x.inverse(), Some(pow(x, p_minus_2)));
+            x = x * x + Felt::from_u128(0x1234_5678_9abc_def0);
+        }
+    }
+
+    #[test]
     fn canonical_check_and_garbage_limbs() {
         assert!(f(P_MINUS_1).is_canonical());
         assert!(!Felt(MODULUS).is_canonical());
@@ -242,5 +291,6 @@ mod tests {
         assert!((junk * junk).is_canonical());
         assert!((-junk).is_canonical());
         assert!((junk - junk).is_canonical());
+        assert!(junk.inverse().is_some_and(Felt::is_canonical));
     }
 }

@@ -1,8 +1,28 @@
-//! The values an instruction reads, so that passes and the verifier walk uses in one way.
+//! The values an instruction reads, so that passes and the verifier walk uses in one way, and
+//! the names of operations as the text format spells them.
 
-use crate::{Inst, Op, ValueId};
+use crate::{BinOp, Inst, Op, UnOp, ValueId};
 
 impl Op {
+    /// The operation's name in the text format (`add`, `map.read`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Const(_) => "const",
+            Op::Param(_) => "param",
+            Op::SLoad(_) => "sload",
+            Op::SStore(..) => "sstore",
+            Op::Unary(op, _) => op.name(),
+            Op::Binary(op, ..) => op.name(),
+            Op::Select(..) => "select",
+            Op::Cast(_) => "cast",
+            Op::Pick { .. } => "pick",
+            Op::Assert { .. } => "assert",
+            Op::MapRead { .. } => "map.read",
+            Op::MapWrite { .. } => "map.write",
+            Op::Hash(_) => "hash",
+        }
+    }
+
     /// The values the operation reads, in textual order.
     pub fn operands(&self) -> Vec<ValueId> {
         match self {
@@ -61,5 +81,34 @@ impl Inst {
     /// The type of the first result, which is what [`Op::is_fallible`] asks for.
     pub fn result_ty(&self) -> Option<crate::Ty> {
         self.results.first().map(|&(_, ty)| ty)
+    }
+}
+
+impl UnOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            UnOp::Neg => "neg",
+            UnOp::Not => "not",
+        }
+    }
+}
+
+impl BinOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            BinOp::Add => "add",
+            BinOp::Sub => "sub",
+            BinOp::Mul => "mul",
+            BinOp::Div => "div",
+            BinOp::Rem => "rem",
+            BinOp::And => "and",
+            BinOp::Or => "or",
+            BinOp::Xor => "xor",
+            BinOp::Shl => "shl",
+            BinOp::Shr => "shr",
+            BinOp::Eq => "eq",
+            BinOp::Lt => "lt",
+            BinOp::Le => "le",
+        }
     }
 }

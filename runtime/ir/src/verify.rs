@@ -61,7 +61,7 @@ pub fn verify(program: &Program) -> Result<(), Vec<VerifyError>> {
     }
 }
 
-/// The flattened layout, present only when flattening is safe (no recursive or huge types).
+/// The flattened layout, present only when the declarations are sound (so flattening is safe).
 struct Layout {
     state: Vec<(Ty, String)>,
     /// Per map: name, key scalar type (when the key is an unsigned integer), value scalars.
@@ -333,7 +333,7 @@ impl<'p> Verifier<'p> {
             ));
         }
 
-        let name = mnemonic(&inst.op);
+        let name = inst.op.name();
         let expected_results = match &inst.op {
             Op::SStore(..) | Op::Assert { .. } | Op::MapWrite { .. } => 0,
             Op::MapRead { .. } => inst.results.len(),
@@ -532,24 +532,5 @@ fn count(n: usize, noun: &str) -> String {
 fn expect(out: &mut Vec<String>, what: String, found: Ty, want: Ty) {
     if found != want {
         out.push(format!("{what} has type `{found}`, expected `{want}`"));
-    }
-}
-
-/// The operation's name as the text format writes it.
-fn mnemonic(op: &Op) -> String {
-    match op {
-        Op::Const(_) => "const".into(),
-        Op::Param(_) => "param".into(),
-        Op::SLoad(_) => "sload".into(),
-        Op::SStore(..) => "sstore".into(),
-        Op::Unary(op, _) => op.to_string(),
-        Op::Binary(op, ..) => op.to_string(),
-        Op::Select(..) => "select".into(),
-        Op::Cast(_) => "cast".into(),
-        Op::Pick { .. } => "pick".into(),
-        Op::Assert { .. } => "assert".into(),
-        Op::MapRead { .. } => "map.read".into(),
-        Op::MapWrite { .. } => "map.write".into(),
-        Op::Hash(_) => "hash".into(),
     }
 }

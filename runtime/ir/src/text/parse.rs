@@ -417,30 +417,17 @@ impl Builder {
             Rule::op_sload => Op::SLoad(int(&next()?)?),
             Rule::op_sstore => Op::SStore(int(&next()?)?, value(&next()?)?),
             Rule::op_unary => {
-                let op = match next()?.as_str() {
-                    "neg" => UnOp::Neg,
-                    _ => UnOp::Not,
-                };
+                let p = next()?;
+                let op = [UnOp::Neg, UnOp::Not]
+                    .into_iter()
+                    .find(|op| op.name() == p.as_str());
+                let op = op.ok_or_else(|| error_at(&p, "unknown operation"))?;
                 Op::Unary(op, value(&next()?)?)
             }
             Rule::op_binary => {
                 let p = next()?;
-                let op = match p.as_str() {
-                    "add" => BinOp::Add,
-                    "sub" => BinOp::Sub,
-                    "mul" => BinOp::Mul,
-                    "div" => BinOp::Div,
-                    "rem" => BinOp::Rem,
-                    "and" => BinOp::And,
-                    "or" => BinOp::Or,
-                    "xor" => BinOp::Xor,
-                    "shl" => BinOp::Shl,
-                    "shr" => BinOp::Shr,
-                    "eq" => BinOp::Eq,
-                    "lt" => BinOp::Lt,
-                    "le" => BinOp::Le,
-                    other => return Err(error_at(&p, format!("unknown operation `{other}`"))),
-                };
+                let op = BINOPS.into_iter().find(|op| op.name() == p.as_str());
+                let op = op.ok_or_else(|| error_at(&p, "unknown operation"))?;
                 Op::Binary(op, value(&next()?)?, value(&next()?)?)
             }
             Rule::op_select => Op::Select(value(&next()?)?, value(&next()?)?, value(&next()?)?),
@@ -479,6 +466,22 @@ impl Builder {
         }
     }
 }
+
+const BINOPS: [BinOp; 13] = [
+    BinOp::Add,
+    BinOp::Sub,
+    BinOp::Mul,
+    BinOp::Div,
+    BinOp::Rem,
+    BinOp::And,
+    BinOp::Or,
+    BinOp::Xor,
+    BinOp::Shl,
+    BinOp::Shr,
+    BinOp::Eq,
+    BinOp::Lt,
+    BinOp::Le,
+];
 
 fn no_loc() -> Loc {
     Loc {

@@ -161,8 +161,8 @@ impl<'p> Printer<'p> {
             Op::Param(i) => write!(s, "param {i}"),
             Op::SLoad(i) => write!(s, "sload {i}"),
             Op::SStore(i, x) => write!(s, "sstore {i} = {}", v(x)),
-            Op::Unary(op, x) => write!(s, "{} {}", unop(*op), v(x)),
-            Op::Binary(op, a, b) => write!(s, "{} {}, {}", binop(*op), v(a), v(b)),
+            Op::Unary(op, x) => write!(s, "{op} {}", v(x)),
+            Op::Binary(op, a, b) => write!(s, "{op} {}, {}", v(a), v(b)),
             Op::Select(c, a, b) => write!(s, "select {}, {}, {}", v(c), v(a), v(b)),
             Op::Cast(x) => write!(s, "cast {}", v(x)),
             Op::Pick { index, items } => write!(s, "pick {}, {}", v(index), vs(items)),
@@ -197,40 +197,15 @@ impl<'p> Printer<'p> {
     }
 }
 
-pub(super) fn unop(op: UnOp) -> &'static str {
-    match op {
-        UnOp::Neg => "neg",
-        UnOp::Not => "not",
-    }
-}
-
-pub(super) fn binop(op: BinOp) -> &'static str {
-    match op {
-        BinOp::Add => "add",
-        BinOp::Sub => "sub",
-        BinOp::Mul => "mul",
-        BinOp::Div => "div",
-        BinOp::Rem => "rem",
-        BinOp::And => "and",
-        BinOp::Or => "or",
-        BinOp::Xor => "xor",
-        BinOp::Shl => "shl",
-        BinOp::Shr => "shr",
-        BinOp::Eq => "eq",
-        BinOp::Lt => "lt",
-        BinOp::Le => "le",
-    }
-}
-
 impl Display for UnOp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(unop(*self))
+        f.write_str(self.name())
     }
 }
 
 impl Display for BinOp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(binop(*self))
+        f.write_str(self.name())
     }
 }
 
