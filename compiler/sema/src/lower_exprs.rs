@@ -45,6 +45,8 @@ pub struct Lowerer<'a> {
     state_cur: Vec<Option<Operand>>,
     /// Offset of each state field's scalars (by position in the declaration; maps unused).
     state_offsets: Vec<usize>,
+    /// Source locations already computed.
+    locs: std::collections::HashMap<(stele_diagnostics::FileId, u32), Loc>,
 }
 
 /// Evaluates a checked constant expression: its flattened value.
@@ -105,15 +107,21 @@ impl<'a> Lowerer<'a> {
             state_loaded: vec![None; n],
             state_cur: vec![None; n],
             state_offsets,
+            locs: std::collections::HashMap::new(),
         }
     }
 
-    pub fn loc(&self, span: Span) -> Option<Loc> {
+    pub fn loc(&mut self, span: Span) -> Option<Loc> {
+        if let Some(l) = self.locs.get(&(span.file, span.start)) {
+            return Some(*l);
+        }
         if (span.file.0 as usize) >= self.db.files().count() {
             return None;
         }
         let (line, col) = self.db.line_col(span.file, span.start);
-        Some(Loc { file: span.file.0, line, col })
+        let loc = Loc { file: span.file.0, line, col };
+        self.locs.insert((span.file, span.start), loc);
+        Some(loc)
     }
 
     fn frame(&mut self) -> &mut Frame<'a> {

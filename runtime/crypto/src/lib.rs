@@ -10,6 +10,11 @@
 //! * [`MerkleTree`], [`merkle_root_from_path`]: fixed-depth sparse Merkle tree.
 //! * [`fr_from_str`], [`fr_to_decimal`], [`fr_to_hex`], [`fr_from_u128`], [`fr_to_u128`].
 //! * [`poseidon_params`]: the raw constants and the permutation itself, for circuits and tests.
+//!
+//! Performance: constants are generated once per width on first use (`OnceLock`); a hash
+//! allocates nothing and runs a width-specialised permutation with sparse partial rounds
+//! (about 600 field multiplications for two inputs). The optional `asm` feature turns on
+//! halo2curves' x86_64 assembly (BMI2 + ADX CPUs only), about 15% faster, same results.
 
 mod bigint;
 mod convert;
