@@ -98,7 +98,14 @@ fn fails(e: EvalError) -> Option<&'static str> {
 
 impl Builder {
     pub fn new(const_mode: bool) -> Builder {
-        Builder { insts: Vec::new(), next: 0, consts: HashMap::new(), const_mode, guard: None, work: 0 }
+        Builder {
+            insts: Vec::new(),
+            next: 0,
+            consts: HashMap::new(),
+            const_mode,
+            guard: None,
+            work: 0,
+        }
     }
 
     /// Counts a unit of work (a loop iteration or an inlined call).
@@ -111,7 +118,14 @@ impl Builder {
     }
 
     /// Appends an instruction; `guarded` attaches the current guard.
-    pub fn emit(&mut self, results: &[Ty], op: Op, guarded: bool, loc: Option<Loc>, span: Span) -> LResult<Vec<ValueId>> {
+    pub fn emit(
+        &mut self,
+        results: &[Ty],
+        op: Op,
+        guarded: bool,
+        loc: Option<Loc>,
+        span: Span,
+    ) -> LResult<Vec<ValueId>> {
         if self.const_mode {
             return Err(Abort::NotConst(span));
         }
@@ -135,7 +149,14 @@ impl Builder {
         Ok(ids)
     }
 
-    fn emit1(&mut self, ty: Ty, op: Op, guarded: bool, loc: Option<Loc>, span: Span) -> LResult<Operand> {
+    fn emit1(
+        &mut self,
+        ty: Ty,
+        op: Op,
+        guarded: bool,
+        loc: Option<Loc>,
+        span: Span,
+    ) -> LResult<Operand> {
         let ids = self.emit(&[ty], op, guarded, loc, span)?;
         Ok(Operand::Val(ids[0], ty))
     }
@@ -155,13 +176,26 @@ impl Builder {
         }
     }
 
-    pub fn binary(&mut self, op: BinOp, a: Operand, b: Operand, loc: Option<Loc>, span: Span) -> LResult<Operand> {
+    pub fn binary(
+        &mut self,
+        op: BinOp,
+        a: Operand,
+        b: Operand,
+        loc: Option<Loc>,
+        span: Span,
+    ) -> LResult<Operand> {
         let ty = a.ty();
-        let rty = if matches!(op, BinOp::Eq | BinOp::Lt | BinOp::Le) { Ty::Bool } else { ty };
+        let rty = if matches!(op, BinOp::Eq | BinOp::Lt | BinOp::Le) {
+            Ty::Bool
+        } else {
+            ty
+        };
         if let (Some(x), Some(y)) = (a.konst(), b.konst()) {
             match fold_binary(op, x, y, ty) {
                 Ok(r) => return Ok(Operand::Const(r, rty)),
-                Err(Some(msg)) if self.const_mode => return Err(Abort::Failed(msg.to_string(), span)),
+                Err(Some(msg)) if self.const_mode => {
+                    return Err(Abort::Failed(msg.to_string(), span));
+                }
                 Err(None) => return Err(Abort::Reported),
                 Err(_) => {}
             }
@@ -191,7 +225,13 @@ impl Builder {
         }
         let fallible = Op::Binary(op, ValueId(0), ValueId(0)).is_fallible(Some(rty));
         let (va, vb) = (self.val(a, span)?, self.val(b, span)?);
-        self.emit1(rty, Op::Binary(op, va, vb), fallible, if fallible { loc } else { None }, span)
+        self.emit1(
+            rty,
+            Op::Binary(op, va, vb),
+            fallible,
+            if fallible { loc } else { None },
+            span,
+        )
     }
 
     pub fn unary(&mut self, op: UnOp, a: Operand, span: Span) -> LResult<Operand> {
@@ -203,7 +243,12 @@ impl Builder {
         if op == UnOp::Not
             && ty == Ty::Bool
             && let Operand::Val(v, _) = a
-            && let Some(inst) = self.insts.iter().rev().take(4).find(|i| i.results.first().map(|r| r.0) == Some(v))
+            && let Some(inst) = self
+                .insts
+                .iter()
+                .rev()
+                .take(4)
+                .find(|i| i.results.first().map(|r| r.0) == Some(v))
             && let Op::Unary(UnOp::Not, inner) = inst.op
         {
             return Ok(Operand::Val(inner, Ty::Bool));
@@ -231,7 +276,9 @@ impl Builder {
         if let Some(x) = a.konst() {
             match fold_cast(x, a.ty(), to) {
                 Ok(v) => return Ok(Operand::Const(v, to)),
-                Err(Some(msg)) if self.const_mode => return Err(Abort::Failed(msg.to_string(), span)),
+                Err(Some(msg)) if self.const_mode => {
+                    return Err(Abort::Failed(msg.to_string(), span));
+                }
                 Err(None) => return Err(Abort::Reported),
                 Err(_) => {}
             }
@@ -260,9 +307,18 @@ impl Builder {
         self.emit1(a.ty(), Op::Select(vc, va, vb), false, None, span)
     }
 
-    pub fn pick(&mut self, index: Operand, items: &[Operand], ty: Ty, span: Span) -> LResult<Operand> {
+    pub fn pick(
+        &mut self,
+        index: Operand,
+        items: &[Operand],
+        ty: Ty,
+        span: Span,
+    ) -> LResult<Operand> {
         if let Some(k) = index.const_u128() {
-            return Ok(items.get(k as usize).copied().unwrap_or(Operand::Const(Felt::ZERO, ty)));
+            return Ok(items
+                .get(k as usize)
+                .copied()
+                .unwrap_or(Operand::Const(Felt::ZERO, ty)));
         }
         if let Some(first) = items.first()
             && items.iter().all(|i| i == first)
@@ -270,23 +326,55 @@ impl Builder {
             return Ok(*first);
         }
         let vi = self.val(index, span)?;
-        let vs = items.iter().map(|i| self.val(*i, span)).collect::<LResult<Vec<_>>>()?;
-        self.emit1(ty, Op::Pick { index: vi, items: vs }, false, None, span)
+        let vs = items
+            .iter()
+            .map(|i| self.val(*i, span))
+            .collect::<LResult<Vec<_>>>()?;
+        self.emit1(
+            ty,
+            Op::Pick {
+                index: vi,
+                items: vs,
+            },
+            false,
+            None,
+            span,
+        )
     }
 
-    pub fn assert(&mut self, cond: Operand, msg: &str, loc: Option<Loc>, span: Span) -> LResult<()> {
+    pub fn assert(
+        &mut self,
+        cond: Operand,
+        msg: &str,
+        loc: Option<Loc>,
+        span: Span,
+    ) -> LResult<()> {
         match cond.const_bool() {
             Some(true) => return Ok(()),
             Some(false) if self.const_mode => return Err(Abort::Failed(msg.to_string(), span)),
             _ => {}
         }
         let vc = self.val(cond, span)?;
-        self.emit(&[], Op::Assert { cond: vc, msg: msg.to_string() }, true, loc, span)?;
+        self.emit(
+            &[],
+            Op::Assert {
+                cond: vc,
+                msg: msg.to_string(),
+            },
+            true,
+            loc,
+            span,
+        )?;
         Ok(())
     }
 
     /// The guard under condition `c` inside guard `g`.
-    pub fn and_guard(&mut self, g: Option<ValueId>, c: Operand, span: Span) -> LResult<Option<ValueId>> {
+    pub fn and_guard(
+        &mut self,
+        g: Option<ValueId>,
+        c: Operand,
+        span: Span,
+    ) -> LResult<Option<ValueId>> {
         let r = match g {
             None => c,
             Some(gv) => self.and(Operand::Val(gv, Ty::Bool), c, span)?,
@@ -305,9 +393,18 @@ mod tests {
     #[test]
     fn folding_follows_ir_semantics() {
         let f = Felt::from_u128;
-        assert_eq!(fold_binary(BinOp::Add, f(255), f(1), Ty::UInt(8)), Err(Some("arithmetic overflow")));
-        assert_eq!(fold_binary(BinOp::Shl, f(0x81), f(1), Ty::UInt(8)), Ok(f(2)));
-        assert_eq!(fold_cast(f(256), Ty::Field, Ty::UInt(8)), Err(Some("cast overflow")));
+        assert_eq!(
+            fold_binary(BinOp::Add, f(255), f(1), Ty::UInt(8)),
+            Err(Some("arithmetic overflow"))
+        );
+        assert_eq!(
+            fold_binary(BinOp::Shl, f(0x81), f(1), Ty::UInt(8)),
+            Ok(f(2))
+        );
+        assert_eq!(
+            fold_cast(f(256), Ty::Field, Ty::UInt(8)),
+            Err(Some("cast overflow"))
+        );
         assert_eq!(fold_cast(f(255), Ty::UInt(16), Ty::UInt(8)), Ok(f(255)));
     }
 
@@ -317,12 +414,31 @@ mod tests {
         let sp = Span::default();
         let x = Operand::Val(ValueId(7), Ty::Bool);
         assert_eq!(b.and(x, Operand::bool(true), sp).unwrap(), x);
-        assert_eq!(b.select(x, Operand::bool(true), Operand::bool(false), sp).unwrap(), x);
-        let r = b.binary(BinOp::Add, Operand::uint(2, 8), Operand::uint(3, 8), None, sp).unwrap();
+        assert_eq!(
+            b.select(x, Operand::bool(true), Operand::bool(false), sp)
+                .unwrap(),
+            x
+        );
+        let r = b
+            .binary(
+                BinOp::Add,
+                Operand::uint(2, 8),
+                Operand::uint(3, 8),
+                None,
+                sp,
+            )
+            .unwrap();
         assert_eq!(r, Operand::uint(5, 8));
         assert!(b.insts.is_empty());
         // A failing constant operation is emitted, not folded.
-        b.binary(BinOp::Add, Operand::uint(255, 8), Operand::uint(1, 8), None, sp).unwrap();
+        b.binary(
+            BinOp::Add,
+            Operand::uint(255, 8),
+            Operand::uint(1, 8),
+            None,
+            sp,
+        )
+        .unwrap();
         assert_eq!(b.insts.len(), 3);
     }
 }

@@ -9,7 +9,10 @@ use stele_syntax::ast;
 use crate::check_types::{BodyChecker, tail_span};
 use crate::checker::{Checker, Progress};
 use crate::collect_items::{duplicate, state_keyword_span};
-use crate::hir::{AdtId, Builtin, ConstId, FnId, ModuleId, StateDef, StateField, StateFieldKind, TestDef, TransitionDef};
+use crate::hir::{
+    AdtId, Builtin, ConstId, FnId, ModuleId, StateDef, StateField, StateFieldKind, TestDef,
+    TransitionDef,
+};
 use crate::ty::Ty;
 
 impl Checker<'_> {
@@ -35,7 +38,11 @@ impl Checker<'_> {
             }
             ast::ItemKind::Enum(e) => {
                 for v in &e.variants {
-                    let payload: Vec<Ty> = v.payload.iter().map(|t| self.resolve_type(m, t, &[], false)).collect();
+                    let payload: Vec<Ty> = v
+                        .payload
+                        .iter()
+                        .map(|t| self.resolve_type(m, t, &[], false))
+                        .collect();
                     let adt = &mut self.defs.adts[id.0 as usize];
                     if let Some(var) = adt.variants.iter_mut().find(|x| x.span == v.name.span) {
                         var.payload = payload;
@@ -72,7 +79,9 @@ impl Checker<'_> {
         self.const_progress[id.0 as usize] = Progress::InProgress;
         let r = self.const_src[id.0 as usize];
         let srcs = self.srcs.clone();
-        let ast::ItemKind::Const(c) = &srcs[r.src].ast.items[r.item].kind else { return };
+        let ast::ItemKind::Const(c) = &srcs[r.src].ast.items[r.item].kind else {
+            return;
+        };
         let m = self.defs.konst(id).module;
         let ty = self.resolve_type(m, &c.ty, &[], false);
         self.defs.consts[id.0 as usize].ty = ty.clone();
@@ -95,7 +104,9 @@ impl Checker<'_> {
         self.fn_progress[id.0 as usize] = Progress::InProgress;
         let r = self.fn_src[id.0 as usize];
         let srcs = self.srcs.clone();
-        let ast::ItemKind::Fn(f) = &srcs[r.src].ast.items[r.item].kind else { return };
+        let ast::ItemKind::Fn(f) = &srcs[r.src].ast.items[r.item].kind else {
+            return;
+        };
         let m = self.defs.func(id).module;
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for g in &f.generics {
@@ -108,14 +119,26 @@ impl Checker<'_> {
         let mut names: HashMap<&str, Span> = HashMap::new();
         for p in &f.params {
             if let Some(prev) = names.insert(&p.name.name, p.name.span) {
-                let d = Diagnostic::new(Code::E1003, format!("parameter `{}` is bound more than once", p.name.name), p.name.span, "used again here")
-                    .with_secondary(prev, "first bound here");
+                let d = Diagnostic::new(
+                    Code::E1003,
+                    format!("parameter `{}` is bound more than once", p.name.name),
+                    p.name.span,
+                    "used again here",
+                )
+                .with_secondary(prev, "first bound here");
                 self.report(d);
             }
             params.push(self.resolve_type(m, &p.ty, &generics, false));
         }
-        let ret = f.ret.as_ref().map_or(Ty::unit(), |t| self.resolve_type(m, t, &generics, false));
-        let builtin = if f.body.is_none() { self.builtin(m, &f.name) } else { None };
+        let ret = f
+            .ret
+            .as_ref()
+            .map_or(Ty::unit(), |t| self.resolve_type(m, t, &generics, false));
+        let builtin = if f.body.is_none() {
+            self.builtin(m, &f.name)
+        } else {
+            None
+        };
         let fd = &mut self.defs.fns[id.0 as usize];
         fd.params = params;
         fd.ret = ret;
@@ -126,15 +149,25 @@ impl Checker<'_> {
     fn builtin(&mut self, m: ModuleId, name: &ast::Ident) -> Option<Builtin> {
         let module = self.defs.module(m);
         if !module.is_std() {
-            let d = Diagnostic::new(Code::E1011, "`builtin fn` is only allowed in the standard library", name.span, "not in the standard library")
-                .with_help("give the function a body");
+            let d = Diagnostic::new(
+                Code::E1011,
+                "`builtin fn` is only allowed in the standard library",
+                name.span,
+                "not in the standard library",
+            )
+            .with_help("give the function a body");
             self.report(d);
             return None;
         }
         match (module.path.join("::").as_str(), name.name.as_str()) {
             ("std::hash", "poseidon") => Some(Builtin::Poseidon),
             _ => {
-                let d = Diagnostic::new(Code::E1011, format!("unknown builtin function `{}`", name.name), name.span, "no such builtin");
+                let d = Diagnostic::new(
+                    Code::E1011,
+                    format!("unknown builtin function `{}`", name.name),
+                    name.span,
+                    "no such builtin",
+                );
                 self.report(d);
                 None
             }
@@ -145,7 +178,9 @@ impl Checker<'_> {
         let Some(r) = self.state_src else { return };
         let srcs = self.srcs.clone();
         let item = &srcs[r.src].ast.items[r.item];
-        let ast::ItemKind::State(s) = &item.kind else { return };
+        let ast::ItemKind::State(s) = &item.kind else {
+            return;
+        };
         let m = self.module_of_src(r.src);
         let mut fields: Vec<StateField> = Vec::new();
         let (mut plain, mut maps) = (0u32, 0u32);
@@ -157,7 +192,11 @@ impl Checker<'_> {
             }
             let ty = self.resolve_type(m, &f.ty, &[], true);
             let kind = match ty {
-                Ty::Map(k, v, d) => StateFieldKind::Map { key: *k, value: *v, depth: d },
+                Ty::Map(k, v, d) => StateFieldKind::Map {
+                    key: *k,
+                    value: *v,
+                    depth: d,
+                },
                 t => StateFieldKind::Plain(t),
             };
             let index = match kind {
@@ -170,33 +209,94 @@ impl Checker<'_> {
                     maps - 1
                 }
             };
-            fields.push(StateField { name: f.name.name.clone(), span: f.name.span, kind, index });
+            fields.push(StateField {
+                name: f.name.name.clone(),
+                span: f.name.span,
+                kind,
+                index,
+            });
         }
-        self.defs.state = Some(StateDef { span: state_keyword_span(item.span), fields });
+        let layout = crate::layout::Layout::new(&self.defs);
+        let plain: u64 = fields
+            .iter()
+            .filter_map(|f| match &f.kind {
+                StateFieldKind::Plain(t) => Some(layout.size(t)),
+                StateFieldKind::Map { .. } => None,
+            })
+            .fold(0, u64::saturating_add);
+        let mut too_large = Vec::new();
+        if plain > stele_ir::MAX_SCALARS {
+            too_large.push((
+                state_keyword_span(item.span),
+                format!("the plain state fields flatten to {plain} scalars"),
+            ));
+        }
+        for f in &fields {
+            if let StateFieldKind::Map { value, .. } = &f.kind {
+                let n = layout.size(value);
+                if n > stele_ir::MAX_SCALARS {
+                    too_large.push((
+                        f.span,
+                        format!("the values of map `{}` flatten to {n} scalars", f.name),
+                    ));
+                }
+            }
+        }
+        for (span, what) in too_large {
+            let d = Diagnostic::new(Code::E3001, "state too large", span, what)
+                .with_note(format!("the limit is {} scalars", stele_ir::MAX_SCALARS));
+            self.report(d);
+        }
+        self.defs.state = Some(StateDef {
+            span: state_keyword_span(item.span),
+            fields,
+        });
     }
 
     pub fn module_of_src(&self, src: usize) -> ModuleId {
-        ModuleId(self.module_src.iter().position(|s| *s == Some(src)).unwrap_or(0) as u32)
+        ModuleId(
+            self.module_src
+                .iter()
+                .position(|s| *s == Some(src))
+                .unwrap_or(0) as u32,
+        )
     }
 
     pub fn check_fn_body(&mut self, id: FnId) {
         let r = self.fn_src[id.0 as usize];
         let srcs = self.srcs.clone();
-        let ast::ItemKind::Fn(f) = &srcs[r.src].ast.items[r.item].kind else { return };
+        let ast::ItemKind::Fn(f) = &srcs[r.src].ast.items[r.item].kind else {
+            return;
+        };
         let Some(body) = &f.body else { return };
         let (m, generics, params, ret) = {
             let fd = self.defs.func(id);
-            (fd.module, fd.generics.clone(), fd.params.clone(), fd.ret.clone())
+            (
+                fd.module,
+                fd.generics.clone(),
+                fd.params.clone(),
+                fd.ret.clone(),
+            )
         };
         let mut bc = BodyChecker::new(self, m, generics, false, Some(id));
-        let ids = f.params.iter().zip(params.iter()).map(|(p, t)| bc.declare_param(&p.name, t.clone())).collect();
+        let ids = f
+            .params
+            .iter()
+            .zip(params.iter())
+            .map(|(p, t)| bc.declare_param(&p.name, t.clone()))
+            .collect();
         let h = bc.block_expr(body, Some(&ret));
         if !bc.infer.unify(&h.ty, &ret) {
-            let span = body.tail.as_ref().map_or(closing_brace(body.span), |t| tail_span(t));
+            let span = body
+                .tail
+                .as_ref()
+                .map_or(closing_brace(body.span), |t| tail_span(t));
             let mut d = bc.mismatch(&h.ty, &ret, span);
             d = match &f.ret {
                 Some(t) => d.with_secondary(t.span, "expected because of the return type"),
-                None => d.with_help("the function has no return type: add `-> Type`, or end the body with `;`"),
+                None => d.with_help(
+                    "the function has no return type: add `-> Type`, or end the body with `;`",
+                ),
             };
             bc.cx.report(d);
         }
@@ -207,33 +307,78 @@ impl Checker<'_> {
     pub fn check_transitions_and_tests(&mut self) {
         let srcs = self.srcs.clone();
         for (m, r) in self.transition_src.clone() {
-            let ast::ItemKind::Transition(t) = &srcs[r.src].ast.items[r.item].kind else { continue };
+            let ast::ItemKind::Transition(t) = &srcs[r.src].ast.items[r.item].kind else {
+                continue;
+            };
             let mut names: HashMap<&str, Span> = HashMap::new();
             let mut params = Vec::new();
             for p in &t.params {
                 if let Some(prev) = names.insert(&p.name.name, p.name.span) {
-                    let d = Diagnostic::new(Code::E1003, format!("parameter `{}` is bound more than once", p.name.name), p.name.span, "used again here")
-                        .with_secondary(prev, "first bound here");
+                    let d = Diagnostic::new(
+                        Code::E1003,
+                        format!("parameter `{}` is bound more than once", p.name.name),
+                        p.name.span,
+                        "used again here",
+                    )
+                    .with_secondary(prev, "first bound here");
                     self.report(d);
                 }
                 params.push((p.name.name.clone(), self.resolve_param_type(m, &p.ty)));
             }
+            let size = params.iter().fold(0u64, |a, (_, t)| {
+                a.saturating_add(crate::layout::Layout::new(&self.defs).size(t))
+            });
+            if size > stele_ir::MAX_SCALARS {
+                let d = Diagnostic::new(
+                    Code::E3001,
+                    "transition parameters too large",
+                    t.name.span,
+                    format!("the parameters flatten to {size} scalars"),
+                )
+                .with_note(format!(
+                    "the limit is {} scalars per transaction",
+                    stele_ir::MAX_SCALARS
+                ));
+                self.report(d);
+            }
             let mut bc = BodyChecker::new(self, m, Vec::new(), true, None);
-            let ids = t.params.iter().zip(params.iter()).map(|(p, (_, ty))| bc.declare_param(&p.name, ty.clone())).collect();
+            let ids = t
+                .params
+                .iter()
+                .zip(params.iter())
+                .map(|(p, (_, ty))| bc.declare_param(&p.name, ty.clone()))
+                .collect();
             let h = bc.block_expr(&t.body, Some(&Ty::unit()));
             unit_body(&mut bc, &h, &t.body, "transition");
             let body = bc.finish(h, ids);
-            self.defs.transitions.push(TransitionDef { name: t.name.name.clone(), module: m, span: t.name.span, params, body });
+            self.defs.transitions.push(TransitionDef {
+                name: t.name.name.clone(),
+                module: m,
+                span: t.name.span,
+                params,
+                body,
+            });
         }
         for (m, r) in self.test_src.clone() {
-            let ast::ItemKind::Test(t) = &srcs[r.src].ast.items[r.item].kind else { continue };
+            let ast::ItemKind::Test(t) = &srcs[r.src].ast.items[r.item].kind else {
+                continue;
+            };
             let mut bc = BodyChecker::new(self, m, Vec::new(), true, None);
             let h = bc.block_expr(&t.body, Some(&Ty::unit()));
             unit_body(&mut bc, &h, &t.body, "test");
             let body = bc.finish(h, Vec::new());
             let module = self.defs.module(m);
-            let name = if module.path.is_empty() { t.name.name.clone() } else { format!("{}::{}", module.path.join("::"), t.name.name) };
-            self.defs.tests.push(TestDef { name, module: m, span: t.name.span, body });
+            let name = if module.path.is_empty() {
+                t.name.name.clone()
+            } else {
+                format!("{}::{}", module.path.join("::"), t.name.name)
+            };
+            self.defs.tests.push(TestDef {
+                name,
+                module: m,
+                span: t.name.span,
+                body,
+            });
         }
     }
 
@@ -247,12 +392,22 @@ fn unit_body(bc: &mut BodyChecker, h: &crate::hir::Expr, body: &ast::Block, what
     if !bc.infer.unify(&h.ty, &Ty::unit()) {
         let span = body.tail.as_ref().map_or(body.span, |t| tail_span(t));
         let found = bc.show(&h.ty);
-        let d = Diagnostic::new(Code::E2001, "mismatched types", span, format!("expected `()`, found `{found}`"))
-            .with_note(format!("a {what} produces no value; end the last expression with `;`"));
+        let d = Diagnostic::new(
+            Code::E2001,
+            "mismatched types",
+            span,
+            format!("expected `()`, found `{found}`"),
+        )
+        .with_note(format!(
+            "a {what} produces no value; end the last expression with `;`"
+        ));
         bc.cx.report(d);
     }
 }
 
 fn closing_brace(span: Span) -> Span {
-    Span { start: span.end.saturating_sub(1), ..span }
+    Span {
+        start: span.end.saturating_sub(1),
+        ..span
+    }
 }

@@ -21,7 +21,13 @@ enum Cover {
 }
 
 impl BodyChecker<'_, '_> {
-    pub fn match_expr(&mut self, scrutinee: &ast::Expr, arms: &[ast::MatchArm], span: Span, hint: Option<&Ty>) -> crate::hir::Expr {
+    pub fn match_expr(
+        &mut self,
+        scrutinee: &ast::Expr,
+        arms: &[ast::MatchArm],
+        span: Span,
+        hint: Option<&Ty>,
+    ) -> crate::hir::Expr {
         let s = self.expr(scrutinee, None);
         let sty = self.infer.shallow(&s.ty);
         let mut result: Option<Ty> = hint.cloned();
@@ -50,8 +56,13 @@ impl BodyChecker<'_, '_> {
                 _ => true,
             };
             if !useful && !pat_err {
-                let d = Diagnostic::new(Code::W2002, "unreachable `match` arm", arm.pat.span, "this arm is never taken")
-                    .with_note("earlier arms already match every value this pattern matches");
+                let d = Diagnostic::new(
+                    Code::W2002,
+                    "unreachable `match` arm",
+                    arm.pat.span,
+                    "this arm is never taken",
+                )
+                .with_note("earlier arms already match every value this pattern matches");
                 self.cx.report(d);
             }
             if !complete {
@@ -63,9 +74,17 @@ impl BodyChecker<'_, '_> {
                     let b = self.expr(&arm.body, Some(&t));
                     if !self.infer.unify(&b.ty, &t) {
                         let (f, x) = (self.show(&b.ty), self.show(&t));
-                        let mut d = Diagnostic::new(Code::E2001, "`match` arms have incompatible types", tail_span(&arm.body), format!("expected `{x}`, found `{f}`"));
+                        let mut d = Diagnostic::new(
+                            Code::E2001,
+                            "`match` arms have incompatible types",
+                            tail_span(&arm.body),
+                            format!("expected `{x}`, found `{f}`"),
+                        );
                         if let Some(first) = first_arm_span {
-                            d = d.with_secondary(first, "this is found to be of type `".to_string() + &x + "`");
+                            d = d.with_secondary(
+                                first,
+                                "this is found to be of type `".to_string() + &x + "`",
+                            );
                         }
                         self.cx.report(d);
                     }
@@ -82,16 +101,25 @@ impl BodyChecker<'_, '_> {
                 first_arm_span = Some(tail_span(&arm.body));
             }
             self.pop_scope();
-            out.push(Arm { pat, pat_span: arm.pat.span, body });
+            out.push(Arm {
+                pat,
+                pat_span: arm.pat.span,
+                body,
+            });
         }
         if !complete && !had_error {
             let missing = self.missing(&sty, &cover);
-            let d = Diagnostic::new(Code::E2007, format!("non-exhaustive patterns: {missing} not covered"), scrutinee.span, "not every value is matched")
-                .with_help(if arms.is_empty() {
-                    "add arms for the values, or a `_ => ...` arm".to_string()
-                } else {
-                    "add arms for the missing values, or a `_ => ...` arm".to_string()
-                });
+            let d = Diagnostic::new(
+                Code::E2007,
+                format!("non-exhaustive patterns: {missing} not covered"),
+                scrutinee.span,
+                "not every value is matched",
+            )
+            .with_help(if arms.is_empty() {
+                "add arms for the values, or a `_ => ...` arm".to_string()
+            } else {
+                "add arms for the missing values, or a `_ => ...` arm".to_string()
+            });
             self.cx.report(d);
         }
         let ty = result.unwrap_or_else(Ty::unit);
@@ -131,8 +159,11 @@ impl BodyChecker<'_, '_> {
                 join_names(&names)
             }
             (Ty::Bool, Cover::Values(set)) => {
-                let names: Vec<String> =
-                    [(Felt::ZERO, "`false`"), (Felt::ONE, "`true`")].iter().filter(|(v, _)| !set.contains(&v.0)).map(|(_, n)| n.to_string()).collect();
+                let names: Vec<String> = [(Felt::ZERO, "`false`"), (Felt::ONE, "`true`")]
+                    .iter()
+                    .filter(|(v, _)| !set.contains(&v.0))
+                    .map(|(_, n)| n.to_string())
+                    .collect();
                 join_names(&names)
             }
             _ => "`_`".to_string(),
@@ -147,7 +178,8 @@ impl BodyChecker<'_, '_> {
             ast::PatternKind::Binding(name) => {
                 // A lone name that names a unit variant of the scrutinee's enum matches it.
                 if let Ty::Adt(a) = sty
-                    && let Some((Def::Variant(va, v), span)) = self.cx.lookup(self.module, &name.name)
+                    && let Some((Def::Variant(va, v), span)) =
+                        self.cx.lookup(self.module, &name.name)
                     && va == *a
                     && self.cx.defs.adt(*a).variants[v as usize].payload.is_empty()
                 {
@@ -163,24 +195,41 @@ impl BodyChecker<'_, '_> {
                     return (Pat::Wild, true);
                 }
                 match (&h.kind, self.infer.shallow(sty)) {
-                    (ExprKind::Lit(v), Ty::Field | Ty::UInt(_) | Ty::Bool | Ty::Var(_)) => (Pat::Lit(*v), false),
+                    (ExprKind::Lit(v), Ty::Field | Ty::UInt(_) | Ty::Bool | Ty::Var(_)) => {
+                        (Pat::Lit(*v), false)
+                    }
                     (ExprKind::Error, _) => (Pat::Wild, true),
                     _ => {
-                        let d = Diagnostic::new(Code::E2018, format!("cannot match a value of type `{}` against a literal", self.show(sty)), p.span, "literal pattern not allowed here");
+                        let d = Diagnostic::new(
+                            Code::E2018,
+                            format!(
+                                "cannot match a value of type `{}` against a literal",
+                                self.show(sty)
+                            ),
+                            p.span,
+                            "literal pattern not allowed here",
+                        );
                         self.cx.report(d);
                         (Pat::Wild, true)
                     }
                 }
             }
             ast::PatternKind::Variant { path, fields } => {
-                let def = self.cx.resolve_path(self.module, path, PathKind::Value, &[]);
+                let def = self
+                    .cx
+                    .resolve_path(self.module, path, PathKind::Value, &[]);
                 let Some(def) = def else {
                     self.bind_sub_patterns(fields);
                     return (Pat::Wild, true);
                 };
                 let Def::Variant(a, v) = def else {
                     let desc = self.cx.describe(def);
-                    let d = Diagnostic::new(Code::E2018, format!("expected an enum variant, found {desc}"), path.span, "not a variant");
+                    let d = Diagnostic::new(
+                        Code::E2018,
+                        format!("expected an enum variant, found {desc}"),
+                        path.span,
+                        "not a variant",
+                    );
                     self.cx.report(d);
                     self.bind_sub_patterns(fields);
                     return (Pat::Wild, true);
@@ -191,9 +240,15 @@ impl BodyChecker<'_, '_> {
                             Code::E2018,
                             "mismatched types",
                             p.span,
-                            format!("expected `{}`, found `{}`", self.show(sty), self.cx.defs.adt(a).name),
+                            format!(
+                                "expected `{}`, found `{}`",
+                                self.show(sty),
+                                self.cx.defs.adt(a).name
+                            ),
                         )
-                        .with_note("this pattern matches a variant of another enum than the scrutinee's");
+                        .with_note(
+                            "this pattern matches a variant of another enum than the scrutinee's",
+                        );
                         self.cx.report(d);
                     }
                     self.bind_sub_patterns(fields);
@@ -211,7 +266,11 @@ impl BodyChecker<'_, '_> {
                             payload.len()
                         ),
                         p.span,
-                        format!("expected {} field{}", payload.len(), crate::check_types::plural(payload.len())),
+                        format!(
+                            "expected {} field{}",
+                            payload.len(),
+                            crate::check_types::plural(payload.len())
+                        ),
                     )
                     .with_secondary(self.cx.def_span(def), "variant defined here");
                     self.cx.report(d);
@@ -223,14 +282,21 @@ impl BodyChecker<'_, '_> {
                 for (f, t) in fields.iter().zip(payload.iter()) {
                     match &f.kind {
                         ast::PatternKind::Wildcard => binds.push(None),
-                        ast::PatternKind::Binding(name) => binds.push(Some(self.declare_binding(name, t.clone()))),
+                        ast::PatternKind::Binding(name) => {
+                            binds.push(Some(self.declare_binding(name, t.clone())))
+                        }
                         ast::PatternKind::Error => {
                             binds.push(None);
                             err = true;
                         }
                         _ => {
-                            let d = Diagnostic::new(Code::E2018, "nested patterns are not supported", f.span, "expected a name or `_`")
-                                .with_help("bind the payload to a name and test it in the arm's body");
+                            let d = Diagnostic::new(
+                                Code::E2018,
+                                "nested patterns are not supported",
+                                f.span,
+                                "expected a name or `_`",
+                            )
+                            .with_help("bind the payload to a name and test it in the arm's body");
                             self.cx.report(d);
                             binds.push(None);
                             err = true;

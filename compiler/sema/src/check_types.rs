@@ -6,7 +6,10 @@ use stele_ir::Felt;
 use stele_syntax::ast;
 
 use crate::checker::Checker;
-use crate::hir::{self, Def, Expr, ExprKind, FnId, LocalDecl, LocalId, ModuleId, Place, PlaceRoot, Proj, StateFieldKind};
+use crate::hir::{
+    self, Def, Expr, ExprKind, FnId, LocalDecl, LocalId, ModuleId, Place, PlaceRoot, Proj,
+    StateFieldKind,
+};
 use crate::resolve_names::{PathKind, path_text};
 use crate::suggest_names::suggest;
 use crate::ty::{Len, Ty, TyFmt};
@@ -72,7 +75,13 @@ fn op_text(op: ast::BinOp) -> &'static str {
 }
 
 impl<'c, 'a> BodyChecker<'c, 'a> {
-    pub fn new(cx: &'c mut Checker<'a>, module: ModuleId, generics: Vec<String>, state_ok: bool, in_fn: Option<FnId>) -> Self {
+    pub fn new(
+        cx: &'c mut Checker<'a>,
+        module: ModuleId,
+        generics: Vec<String>,
+        state_ok: bool,
+        in_fn: Option<FnId>,
+    ) -> Self {
         let errors_before = cx.diags.iter().filter(|d| d.is_error()).count();
         BodyChecker {
             errors_before,
@@ -93,7 +102,11 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
 
     pub fn show(&self, ty: &Ty) -> String {
         let ty = self.infer.resolve(ty);
-        TyFmt { defs: &self.cx.defs, generics: &self.generics }.ty(&ty)
+        TyFmt {
+            defs: &self.cx.defs,
+            generics: &self.generics,
+        }
+        .ty(&ty)
     }
 
     fn snippet(&self, span: Span) -> Option<String> {
@@ -142,10 +155,18 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
 
     fn declare(&mut self, name: &ast::Ident, ty: Ty, mutable: bool, kind: LocalKind) -> LocalId {
         let id = LocalId(self.locals.len() as u32);
-        self.locals.push(LocalDecl { name: name.name.clone(), ty, mutable, span: name.span });
+        self.locals.push(LocalDecl {
+            name: name.name.clone(),
+            ty,
+            mutable,
+            span: name.span,
+        });
         self.local_kinds.push(kind);
         self.used.push(false);
-        self.scopes.last_mut().expect("scope").push((name.name.clone(), id));
+        self.scopes
+            .last_mut()
+            .expect("scope")
+            .push((name.name.clone(), id));
         id
     }
 
@@ -167,11 +188,21 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     }
 
     fn lookup_local(&self, name: &str) -> Option<LocalId> {
-        self.scopes.iter().rev().flat_map(|s| s.iter().rev()).find(|(n, _)| n == name).map(|(_, id)| *id)
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.iter().rev())
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| *id)
     }
 
     fn local_names(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.scopes.iter().flatten().map(|(n, _)| n.clone()).collect();
+        let mut out: Vec<String> = self
+            .scopes
+            .iter()
+            .flatten()
+            .map(|(n, _)| n.clone())
+            .collect();
         out.extend(self.generics.iter().cloned());
         out
     }
@@ -188,7 +219,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
 
     pub fn mismatch(&self, found: &Ty, expected: &Ty, span: Span) -> Diagnostic {
         let (f, e) = (self.show(found), self.show(expected));
-        let mut d = Diagnostic::new(Code::E2001, "mismatched types", span, format!("expected `{e}`, found `{f}`"));
+        let mut d = Diagnostic::new(
+            Code::E2001,
+            "mismatched types",
+            span,
+            format!("expected `{e}`, found `{f}`"),
+        );
         let numeric = |t: &Ty| matches!(self.infer.shallow(t), Ty::Field | Ty::UInt(_));
         let exp = self.infer.shallow(expected);
         if numeric(found) && numeric(expected) {
@@ -223,8 +259,13 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         if self.state_ok {
             return true;
         }
-        let d = Diagnostic::new(Code::E1008, "`state` used outside a transition or test", span, "`state` is not available here")
-            .with_help("pass the values the function needs as parameters and return the results");
+        let d = Diagnostic::new(
+            Code::E1008,
+            "`state` used outside a transition or test",
+            span,
+            "`state` is not available here",
+        )
+        .with_help("pass the values the function needs as parameters and return the results");
         self.cx.report(d);
         false
     }
@@ -234,8 +275,14 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     pub fn expr(&mut self, e: &ast::Expr, hint: Option<&Ty>) -> Expr {
         let span = e.span;
         match &e.kind {
-            ast::ExprKind::Int { digits, suffix } => self.int_lit(digits, suffix.as_deref(), span, hint),
-            ast::ExprKind::Bool(b) => expr(ExprKind::Lit(if *b { Felt::ONE } else { Felt::ZERO }), Ty::Bool, span),
+            ast::ExprKind::Int { digits, suffix } => {
+                self.int_lit(digits, suffix.as_deref(), span, hint)
+            }
+            ast::ExprKind::Bool(b) => expr(
+                ExprKind::Lit(if *b { Felt::ONE } else { Felt::ZERO }),
+                Ty::Bool,
+                span,
+            ),
             ast::ExprKind::Str(_) => {
                 self.cx.error(
                     Code::E2019,
@@ -258,11 +305,15 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             ast::ExprKind::Binary(op, l, r) => self.binary(*op, l, r, span, hint),
             ast::ExprKind::Cast(x, t) => {
                 let inner = self.expr(x, None);
-                let target = self.cx.resolve_type(self.module, t, &self.generics.clone(), false);
+                let target = self
+                    .cx
+                    .resolve_type(self.module, t, &self.generics.clone(), false);
                 let src = self.infer.shallow(&inner.ty);
                 let ok = match (&src, &target) {
                     (Ty::Error, _) | (_, Ty::Error) => true,
-                    (Ty::Bool | Ty::UInt(_) | Ty::Field | Ty::Var(_), Ty::Field | Ty::UInt(_)) => true,
+                    (Ty::Bool | Ty::UInt(_) | Ty::Field | Ty::Var(_), Ty::Field | Ty::UInt(_)) => {
+                        true
+                    }
                     (_, Ty::Bool) => {
                         let d = Diagnostic::new(
                             Code::E2010,
@@ -325,11 +376,20 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     let elem = match hint_elem {
                         Some(t) => t,
                         None => {
-                            self.cx.error(Code::E2011, "type annotations needed for an empty array", span, "cannot infer the element type");
+                            self.cx.error(
+                                Code::E2011,
+                                "type annotations needed for an empty array",
+                                span,
+                                "cannot infer the element type",
+                            );
                             Ty::Error
                         }
                     };
-                    return expr(ExprKind::Array(Vec::new()), Ty::Array(Box::new(elem), Len::Known(0)), span);
+                    return expr(
+                        ExprKind::Array(Vec::new()),
+                        Ty::Array(Box::new(elem), Len::Known(0)),
+                        span,
+                    );
                 }
                 let first = self.expr(&items[0], hint_elem.as_ref());
                 let elem = first.ty.clone();
@@ -338,7 +398,11 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     out.push(self.expect(it, &elem));
                 }
                 let n = out.len() as u64;
-                expr(ExprKind::Array(out), Ty::Array(Box::new(elem), Len::Known(n)), span)
+                expr(
+                    ExprKind::Array(out),
+                    Ty::Array(Box::new(elem), Len::Known(n)),
+                    span,
+                )
             }
             ast::ExprKind::ArrayRepeat(v, n) => {
                 let hint_elem = hint.and_then(|h| match self.infer.shallow(h) {
@@ -355,22 +419,41 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     Some(Ty::Tuple(ts)) if ts.len() == items.len() => ts,
                     _ => Vec::new(),
                 };
-                let out: Vec<Expr> = items.iter().enumerate().map(|(i, it)| self.expr(it, hints.get(i))).collect();
+                let out: Vec<Expr> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, it)| self.expr(it, hints.get(i)))
+                    .collect();
                 let ty = Ty::Tuple(out.iter().map(|e| e.ty.clone()).collect());
                 expr(ExprKind::Tuple(out), ty, span)
             }
             ast::ExprKind::Paren(x) => self.expr(x, hint),
             ast::ExprKind::Block(b) => self.block_expr(b, hint),
-            ast::ExprKind::If { cond, then, else_ } => self.if_expr(cond, then, else_.as_deref(), span, hint),
-            ast::ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms, span, hint),
+            ast::ExprKind::If { cond, then, else_ } => {
+                self.if_expr(cond, then, else_.as_deref(), span, hint)
+            }
+            ast::ExprKind::Match { scrutinee, arms } => {
+                self.match_expr(scrutinee, arms, span, hint)
+            }
             ast::ExprKind::Error => error_expr(span),
         }
     }
 
-    fn int_lit(&mut self, digits: &str, suffix: Option<&str>, span: Span, hint: Option<&Ty>) -> Expr {
+    fn int_lit(
+        &mut self,
+        digits: &str,
+        suffix: Option<&str>,
+        span: Span,
+        hint: Option<&Ty>,
+    ) -> Expr {
         let Some(value) = Felt::parse(digits) else {
-            let d = Diagnostic::new(Code::E2008, "integer literal is too large", span, "does not fit in `Field`")
-                .with_note("literals must be below the field modulus p (about 2^254)");
+            let d = Diagnostic::new(
+                Code::E2008,
+                "integer literal is too large",
+                span,
+                "does not fit in `Field`",
+            )
+            .with_note("literals must be below the field modulus p (about 2^254)");
             self.cx.report(d);
             return error_expr(span);
         };
@@ -382,8 +465,13 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             Some("u64") => Ty::UInt(64),
             Some("u128") => Ty::UInt(128),
             Some(other) => {
-                let d = Diagnostic::new(Code::E1002, format!("invalid suffix `{other}` for an integer literal"), span, "invalid suffix")
-                    .with_help("the valid suffixes are `u8`, `u16`, `u32`, `u64`, `u128` and `Field`");
+                let d = Diagnostic::new(
+                    Code::E1002,
+                    format!("invalid suffix `{other}` for an integer literal"),
+                    span,
+                    "invalid suffix",
+                )
+                .with_help("the valid suffixes are `u8`, `u16`, `u32`, `u64`, `u128` and `Field`");
                 self.cx.report(d);
                 return error_expr(span);
             }
@@ -412,7 +500,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             }
         }
         let extra = self.local_names();
-        let Some(def) = self.cx.resolve_path(self.module, path, PathKind::Value, &extra) else {
+        let Some(def) = self
+            .cx
+            .resolve_path(self.module, path, PathKind::Value, &extra)
+        else {
             return error_expr(span);
         };
         self.value_of_def(def, path, generic_args, span)
@@ -420,12 +511,25 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
 
     fn no_generic_args(&mut self, generic_args: &[ast::Expr], name: &str) {
         if let Some(first) = generic_args.first() {
-            let span = first.span.to(generic_args.last().map_or(first.span, |l| l.span));
-            self.cx.error(Code::E2019, format!("`{name}` takes no generic arguments"), span, "unexpected generic arguments");
+            let span = first
+                .span
+                .to(generic_args.last().map_or(first.span, |l| l.span));
+            self.cx.error(
+                Code::E2019,
+                format!("`{name}` takes no generic arguments"),
+                span,
+                "unexpected generic arguments",
+            );
         }
     }
 
-    fn value_of_def(&mut self, def: Def, path: &ast::Path, generic_args: &[ast::Expr], span: Span) -> Expr {
+    fn value_of_def(
+        &mut self,
+        def: Def,
+        path: &ast::Path,
+        generic_args: &[ast::Expr],
+        span: Span,
+    ) -> Expr {
         let name = path_text(path);
         match def {
             Def::Const(c) => {
@@ -444,7 +548,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     Code::E2003,
                     format!("variant `{name}` carries a payload"),
                     span,
-                    format!("expected {n} payload value{}", if n == 1 { "" } else { "s" }),
+                    format!(
+                        "expected {n} payload value{}",
+                        if n == 1 { "" } else { "s" }
+                    ),
                 )
                 .with_secondary(self.cx.def_span(def), "variant defined here")
                 .with_help(format!("construct it with `{name}(...)`"));
@@ -452,14 +559,24 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 error_expr(span)
             }
             Def::Fn(_) => {
-                let d = Diagnostic::new(Code::E2020, format!("expected a value, found function `{name}`"), span, "not a value")
-                    .with_help(format!("call it: `{name}(...)`"));
+                let d = Diagnostic::new(
+                    Code::E2020,
+                    format!("expected a value, found function `{name}`"),
+                    span,
+                    "not a value",
+                )
+                .with_help(format!("call it: `{name}(...)`"));
                 self.cx.report(d);
                 error_expr(span)
             }
             Def::Adt(_) | Def::Module(_) => {
                 let desc = self.cx.describe(def);
-                let d = Diagnostic::new(Code::E2020, format!("expected a value, found {desc}"), span, "not a value");
+                let d = Diagnostic::new(
+                    Code::E2020,
+                    format!("expected a value, found {desc}"),
+                    span,
+                    "not a value",
+                );
                 self.cx.report(d);
                 error_expr(span)
             }
@@ -490,7 +607,11 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                         return expr(ExprKind::Error, Ty::Error, span);
                     }
                 }
-                expr(ExprKind::Unary(hir::UnOp::Neg, Box::new(inner)), Ty::Field, span)
+                expr(
+                    ExprKind::Unary(hir::UnOp::Neg, Box::new(inner)),
+                    Ty::Field,
+                    span,
+                )
             }
             ast::UnOp::Not => {
                 let inner = self.expr(x, hint);
@@ -511,7 +632,14 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         }
     }
 
-    fn binary(&mut self, op: ast::BinOp, l: &ast::Expr, r: &ast::Expr, span: Span, hint: Option<&Ty>) -> Expr {
+    fn binary(
+        &mut self,
+        op: ast::BinOp,
+        l: &ast::Expr,
+        r: &ast::Expr,
+        span: Span,
+        hint: Option<&Ty>,
+    ) -> Expr {
         use ast::BinOp::*;
         let op_span = self.find_op(span.file, l.span.end, r.span.start, op_text(op));
         let mk = |kind: ExprKind, ty: Ty| expr(kind, ty, span);
@@ -519,7 +647,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             And | Or => {
                 let lh = self.expect(l, &Ty::Bool);
                 let rh = self.expect(r, &Ty::Bool);
-                mk(ExprKind::Binary(op, Box::new(lh), Box::new(rh), op_span), Ty::Bool)
+                mk(
+                    ExprKind::Binary(op, Box::new(lh), Box::new(rh), op_span),
+                    Ty::Bool,
+                )
             }
             Eq | Ne | Lt | Le | Gt | Ge => {
                 let lh = self.expr(l, None);
@@ -534,11 +665,16 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                         "ordering needs unsigned integers",
                     );
                     if self.infer.shallow(&lh.ty) == Ty::Field {
-                        d = d.with_note("`Field` elements have no order; cast to an unsigned integer first");
+                        d = d.with_note(
+                            "`Field` elements have no order; cast to an unsigned integer first",
+                        );
                     }
                     self.cx.report(d);
                 }
-                mk(ExprKind::Binary(op, Box::new(lh), Box::new(rh), op_span), Ty::Bool)
+                mk(
+                    ExprKind::Binary(op, Box::new(lh), Box::new(rh), op_span),
+                    Ty::Bool,
+                )
             }
             _ => {
                 let numeric_hint = hint.filter(|h| self.infer.is_numeric(h)).cloned();
@@ -550,7 +686,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                         return error_expr(span);
                     }
                     let ty = lh.ty.clone();
-                    return mk(ExprKind::Binary(op, Box::new(lh), Box::new(rh), op_span), ty);
+                    return mk(
+                        ExprKind::Binary(op, Box::new(lh), Box::new(rh), op_span),
+                        ty,
+                    );
                 }
                 let rh = self.expr(r, Some(&lh.ty));
                 if !self.unify_at(&rh.ty, &lh.ty, tail_span(r)) {
@@ -562,7 +701,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     return error_expr(span);
                 }
                 let ty = lh.ty.clone();
-                mk(ExprKind::Binary(op, Box::new(lh), Box::new(rh), op_span), ty)
+                mk(
+                    ExprKind::Binary(op, Box::new(lh), Box::new(rh), op_span),
+                    ty,
+                )
             }
         }
     }
@@ -573,7 +715,9 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         match op {
             Add | Sub | Mul | Div => self.infer.is_numeric(ty),
             Rem | Shl | Shr => self.infer.require_integer(ty),
-            BitAnd | BitOr | BitXor => self.infer.shallow(ty) == Ty::Bool || self.infer.require_integer(ty),
+            BitAnd | BitOr | BitXor => {
+                self.infer.shallow(ty) == Ty::Bool || self.infer.require_integer(ty)
+            }
             _ => true,
         }
     }
@@ -591,8 +735,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 _ => "needs an unsigned integer",
             },
         );
-        if self.infer.shallow(ty) == Ty::Field && matches!(op, Rem | Shl | Shr | BitAnd | BitOr | BitXor) {
-            d = d.with_note("`Field` supports `+ - * /` only; cast to an unsigned integer for other operators");
+        if self.infer.shallow(ty) == Ty::Field
+            && matches!(op, Rem | Shl | Shr | BitAnd | BitOr | BitXor)
+        {
+            d = d.with_note(
+                "`Field` supports `+ - * /` only; cast to an unsigned integer for other operators",
+            );
         }
         self.cx.report(d);
     }
@@ -601,7 +749,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         let ast::ExprKind::Path { path, generic_args } = &callee.kind else {
             let c = self.expr(callee, None);
             if !matches!(c.kind, ExprKind::Error) {
-                let d = Diagnostic::new(Code::E2017, "expected a function", callee.span, format!("this is a value of type `{}`", self.show(&c.ty)));
+                let d = Diagnostic::new(
+                    Code::E2017,
+                    "expected a function",
+                    callee.span,
+                    format!("this is a value of type `{}`", self.show(&c.ty)),
+                );
                 self.cx.report(d);
             }
             self.check_args_loose(args);
@@ -611,8 +764,13 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             let name = &path.segments[0].name;
             if let Some(id) = self.lookup_local(name) {
                 let decl_span = self.locals[id.0 as usize].span;
-                let d = Diagnostic::new(Code::E2017, format!("`{name}` is a local variable, not a function"), callee.span, "not a function")
-                    .with_secondary(decl_span, format!("`{name}` defined here"));
+                let d = Diagnostic::new(
+                    Code::E2017,
+                    format!("`{name}` is a local variable, not a function"),
+                    callee.span,
+                    "not a function",
+                )
+                .with_secondary(decl_span, format!("`{name}` defined here"));
                 self.cx.report(d);
                 self.check_args_loose(args);
                 return error_expr(span);
@@ -623,7 +781,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             }
         }
         let extra = self.local_names();
-        let Some(def) = self.cx.resolve_path(self.module, path, PathKind::Value, &extra) else {
+        let Some(def) = self
+            .cx
+            .resolve_path(self.module, path, PathKind::Value, &extra)
+        else {
             self.check_args_loose(args);
             return error_expr(span);
         };
@@ -651,13 +812,22 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     self.check_args_loose(args);
                     return expr(ExprKind::Error, Ty::Adt(a), span);
                 }
-                let vals = args.iter().zip(payload.iter()).map(|(e, t)| self.expect(e, t)).collect();
+                let vals = args
+                    .iter()
+                    .zip(payload.iter())
+                    .map(|(e, t)| self.expect(e, t))
+                    .collect();
                 expr(ExprKind::Variant(v, vals), Ty::Adt(a), span)
             }
             other => {
                 let desc = self.cx.describe(other);
-                let d = Diagnostic::new(Code::E2017, format!("expected a function, found {desc}"), callee.span, "not a function")
-                    .with_secondary(self.cx.def_span(other), "defined here");
+                let d = Diagnostic::new(
+                    Code::E2017,
+                    format!("expected a function, found {desc}"),
+                    callee.span,
+                    "not a function",
+                )
+                .with_secondary(self.cx.def_span(other), "defined here");
                 self.cx.report(d);
                 self.check_args_loose(args);
                 error_expr(span)
@@ -675,7 +845,11 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         if args.len() != 2 {
             let d = Diagnostic::new(
                 Code::E2016,
-                format!("`assert` takes 2 arguments but {} {} given", args.len(), if args.len() == 1 { "was" } else { "were" }),
+                format!(
+                    "`assert` takes 2 arguments but {} {} given",
+                    args.len(),
+                    if args.len() == 1 { "was" } else { "were" }
+                ),
                 span,
                 "expected `assert(condition, \"reason\")`",
             );
@@ -695,20 +869,45 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             ast::ExprKind::Str(s) => s.clone(),
             _ => {
                 self.expr(&args[1], None);
-                let d = Diagnostic::new(Code::E2016, "the reason of `assert` must be a string literal", args[1].span, "expected a string literal")
-                    .with_help("write the reason in quotes: `assert(cond, \"reason\")`");
+                let d = Diagnostic::new(
+                    Code::E2016,
+                    "the reason of `assert` must be a string literal",
+                    args[1].span,
+                    "expected a string literal",
+                )
+                .with_help("write the reason in quotes: `assert(cond, \"reason\")`");
                 self.cx.report(d);
                 return expr(ExprKind::Error, Ty::unit(), span);
             }
         };
-        expr(ExprKind::Assert { cond: Box::new(cond), msg }, Ty::unit(), span.to(callee_span))
+        expr(
+            ExprKind::Assert {
+                cond: Box::new(cond),
+                msg,
+            },
+            Ty::unit(),
+            span.to(callee_span),
+        )
     }
 
-    fn fn_call(&mut self, f: FnId, generic_args: &[ast::Expr], args: &[ast::Expr], span: Span, callee_span: Span) -> Expr {
+    fn fn_call(
+        &mut self,
+        f: FnId,
+        generic_args: &[ast::Expr],
+        args: &[ast::Expr],
+        span: Span,
+        callee_span: Span,
+    ) -> Expr {
         self.cx.ensure_fn_sig(f);
         let (name, gen_names, params, ret, def_span) = {
             let fd = self.cx.defs.func(f);
-            (fd.name.clone(), fd.generics.clone(), fd.params.clone(), fd.ret.clone(), fd.span)
+            (
+                fd.name.clone(),
+                fd.generics.clone(),
+                fd.params.clone(),
+                fd.ret.clone(),
+                fd.span,
+            )
         };
         if let Some(caller) = self.in_fn {
             self.cx.calls[caller.0 as usize].push((f, callee_span));
@@ -723,9 +922,15 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     gen_names.len(),
                     plural(gen_names.len()),
                     generic_args.len(),
-                    if generic_args.len() == 1 { "was" } else { "were" }
+                    if generic_args.len() == 1 {
+                        "was"
+                    } else {
+                        "were"
+                    }
                 ),
-                generic_args[0].span.to(generic_args[generic_args.len() - 1].span),
+                generic_args[0]
+                    .span
+                    .to(generic_args[generic_args.len() - 1].span),
                 "wrong number of generic arguments",
             )
             .with_secondary(def_span, "function defined here");
@@ -750,17 +955,38 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             .with_secondary(def_span, "function defined here");
             self.cx.report(d);
             self.check_args_loose(args);
-            return expr(ExprKind::Error, ret.subst(&vec![Len::Error; gens.len()]), span);
+            return expr(
+                ExprKind::Error,
+                ret.subst(&vec![Len::Error; gens.len()]),
+                span,
+            );
         }
-        let vals: Vec<Expr> = args.iter().zip(params.iter()).map(|(a, p)| self.expect(a, &p.subst(&gens))).collect();
+        let vals: Vec<Expr> = args
+            .iter()
+            .zip(params.iter())
+            .map(|(a, p)| self.expect(a, &p.subst(&gens)))
+            .collect();
         let ret = ret.subst(&gens);
-        expr(ExprKind::Call { func: f, generics: gens, args: vals }, ret, span)
+        expr(
+            ExprKind::Call {
+                func: f,
+                generics: gens,
+                args: vals,
+            },
+            ret,
+            span,
+        )
     }
 
     fn state_field(&mut self, name: &ast::Ident) -> Option<(u32, bool)> {
         let Some(state) = &self.cx.defs.state else {
-            let d = Diagnostic::new(Code::E1005, "the chain declares no `state`", name.span, "no such state field")
-                .with_help("declare the state with `state { name: Type, ... }`");
+            let d = Diagnostic::new(
+                Code::E1005,
+                "the chain declares no `state`",
+                name.span,
+                "no such state field",
+            )
+            .with_help("declare the state with `state { name: Type, ... }`");
             self.cx.report(d);
             return None;
         };
@@ -773,8 +999,13 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             }
             None => {
                 let hint = suggest(&name.name, state.fields.iter().map(|f| f.name.as_str()));
-                let mut d = Diagnostic::new(Code::E1005, format!("no field `{}` in `state`", name.name), name.span, "unknown state field")
-                    .with_secondary(state.span, "state declared here");
+                let mut d = Diagnostic::new(
+                    Code::E1005,
+                    format!("no field `{}` in `state`", name.name),
+                    name.span,
+                    "unknown state field",
+                )
+                .with_secondary(state.span, "state declared here");
                 if let Some(h) = hint {
                     d = d.with_help(format!("did you mean `{h}`?"));
                 }
@@ -799,8 +1030,16 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     }
 
     fn map_without_index(&mut self, name: &ast::Ident, span: Span) {
-        let d = Diagnostic::new(Code::E2012, format!("map `{}` can only be used with a key", name.name), span, "a map is not a value")
-            .with_help(format!("read or write one entry: `state.{}[key]`", name.name));
+        let d = Diagnostic::new(
+            Code::E2012,
+            format!("map `{}` can only be used with a key", name.name),
+            span,
+            "a map is not a value",
+        )
+        .with_help(format!(
+            "read or write one entry: `state.{}[key]`",
+            name.name
+        ));
         self.cx.report(d);
     }
 
@@ -864,7 +1103,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     "unknown field",
                 );
                 if let Ty::Adt(a) = t {
-                    d = d.with_note(format!("`{}` is an enum: use `match` to get at its payload", self.cx.defs.adt(*a).name));
+                    d = d.with_note(format!(
+                        "`{}` is an enum: use `match` to get at its payload",
+                        self.cx.defs.adt(*a).name
+                    ));
                 }
                 self.cx.report(d);
                 None
@@ -874,7 +1116,9 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
 
     /// If `base` is `state.m` for a map `m`: the map's index.
     fn as_state_map(&mut self, base: &ast::Expr) -> Option<Option<u32>> {
-        let ast::ExprKind::Field(inner, name) = &base.kind else { return None };
+        let ast::ExprKind::Field(inner, name) = &base.kind else {
+            return None;
+        };
         if !matches!(inner.kind, ast::ExprKind::State) {
             return None;
         }
@@ -900,7 +1144,15 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             };
             let (k, v) = self.map_types(m);
             let key = self.expect(idx, &k);
-            return expr(ExprKind::MapGet { field: m, key: Box::new(key), op }, v, span);
+            return expr(
+                ExprKind::MapGet {
+                    field: m,
+                    key: Box::new(key),
+                    op,
+                },
+                v,
+                span,
+            );
         }
         let b = self.expr(base, None);
         match self.infer.shallow(&b.ty) {
@@ -914,7 +1166,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             }
             t => {
                 self.expr(idx, None);
-                let d = Diagnostic::new(Code::E2015, format!("cannot index into a value of type `{}`", self.show(&t)), base.span, "not an array");
+                let d = Diagnostic::new(
+                    Code::E2015,
+                    format!("cannot index into a value of type `{}`", self.show(&t)),
+                    base.span,
+                    "not an array",
+                );
                 self.cx.report(d);
                 error_expr(span)
             }
@@ -929,14 +1186,23 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 Code::E2001,
                 "mismatched types",
                 idx.span,
-                format!("expected an unsigned integer index, found `{}`", self.show(&i.ty)),
+                format!(
+                    "expected an unsigned integer index, found `{}`",
+                    self.show(&i.ty)
+                ),
             );
             self.cx.report(d);
             return i;
         }
         let value = match &i.kind {
             ExprKind::Lit(v) => Some(*v),
-            ExprKind::Const(c) => self.cx.defs.konst(*c).value.as_ref().and_then(|v| v.first().copied()),
+            ExprKind::Const(c) => self
+                .cx
+                .defs
+                .konst(*c)
+                .value
+                .as_ref()
+                .and_then(|v| v.first().copied()),
             _ => None,
         };
         if let (Some(v), Len::Known(n)) = (value, self.infer.len(len)) {
@@ -954,7 +1220,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         i
     }
 
-    fn struct_lit(&mut self, path: &ast::Path, fields: &[(ast::Ident, ast::Expr)], span: Span) -> Expr {
+    fn struct_lit(
+        &mut self,
+        path: &ast::Path,
+        fields: &[(ast::Ident, ast::Expr)],
+        span: Span,
+    ) -> Expr {
         let def = self.cx.resolve_path(self.module, path, PathKind::Type, &[]);
         let a = match def {
             None => {
@@ -966,8 +1237,13 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             Some(Def::Adt(a)) if !self.cx.defs.adt(a).is_enum => a,
             Some(other) => {
                 let desc = self.cx.describe(other);
-                let d = Diagnostic::new(Code::E2019, format!("expected a struct, found {desc}"), path.span, "not a struct")
-                    .with_secondary(self.cx.def_span(other), "defined here");
+                let d = Diagnostic::new(
+                    Code::E2019,
+                    format!("expected a struct, found {desc}"),
+                    path.span,
+                    "not a struct",
+                )
+                .with_secondary(self.cx.def_span(other), "defined here");
                 self.cx.report(d);
                 for (_, e) in fields {
                     self.expr(e, None);
@@ -986,8 +1262,13 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     self.cx.definitions.push((name.span, fspan));
                     let v = self.expect(e, &fty);
                     if let Some(prev) = seen[i] {
-                        let d = Diagnostic::new(Code::E2013, format!("field `{}` specified more than once", name.name), name.span, "used again here")
-                            .with_secondary(prev, "first use of the field");
+                        let d = Diagnostic::new(
+                            Code::E2013,
+                            format!("field `{}` specified more than once", name.name),
+                            name.span,
+                            "used again here",
+                        )
+                        .with_secondary(prev, "first use of the field");
                         self.cx.report(d);
                     } else {
                         seen[i] = Some(name.span);
@@ -1012,12 +1293,28 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             }
         }
         let adt = self.cx.defs.adt(a);
-        let missing: Vec<String> = adt.fields.iter().zip(&vals).filter(|(_, v)| v.is_none()).map(|(f, _)| format!("`{}`", f.name)).collect();
+        let missing: Vec<String> = adt
+            .fields
+            .iter()
+            .zip(&vals)
+            .filter(|(_, v)| v.is_none())
+            .map(|(f, _)| format!("`{}`", f.name))
+            .collect();
         let mut missing_reported = false;
-        if !missing.is_empty() && seen.iter().enumerate().all(|(i, s)| s.is_some() || vals[i].is_none()) {
+        if !missing.is_empty()
+            && seen
+                .iter()
+                .enumerate()
+                .all(|(i, s)| s.is_some() || vals[i].is_none())
+        {
             let d = Diagnostic::new(
                 Code::E2013,
-                format!("missing field{} {} in initializer of `{}`", plural(missing.len()), missing.join(", "), adt.name),
+                format!(
+                    "missing field{} {} in initializer of `{}`",
+                    plural(missing.len()),
+                    missing.join(", "),
+                    adt.name
+                ),
                 path.span,
                 format!("missing {}", missing.join(", ")),
             )
@@ -1026,7 +1323,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             missing_reported = true;
         }
         let _ = missing_reported;
-        let vals = vals.into_iter().map(|v| v.unwrap_or_else(|| error_expr(span))).collect();
+        let vals = vals
+            .into_iter()
+            .map(|v| v.unwrap_or_else(|| error_expr(span)))
+            .collect();
         expr(ExprKind::Struct(vals), Ty::Adt(a), span)
     }
 
@@ -1049,7 +1349,14 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         hir::Block { stmts, tail }
     }
 
-    fn if_expr(&mut self, cond: &ast::Expr, then: &ast::Block, else_: Option<&ast::Expr>, span: Span, hint: Option<&Ty>) -> Expr {
+    fn if_expr(
+        &mut self,
+        cond: &ast::Expr,
+        then: &ast::Block,
+        else_: Option<&ast::Expr>,
+        span: Span,
+        hint: Option<&Ty>,
+    ) -> Expr {
         let c = self.expect(cond, &Ty::Bool);
         let t = self.block_expr(then, hint);
         let then_span = then.tail.as_ref().map_or(then.span, |e| tail_span(e));
@@ -1059,21 +1366,39 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 let el = self.expr(e, Some(&hint_ty));
                 if !self.infer.unify(&el.ty, &t.ty) {
                     let (f, x) = (self.show(&el.ty), self.show(&t.ty));
-                    let d = Diagnostic::new(Code::E2001, "`if` and `else` have incompatible types", tail_span(e), format!("expected `{x}`, found `{f}`"))
-                        .with_secondary(then_span, "expected because of this");
+                    let d = Diagnostic::new(
+                        Code::E2001,
+                        "`if` and `else` have incompatible types",
+                        tail_span(e),
+                        format!("expected `{x}`, found `{f}`"),
+                    )
+                    .with_secondary(then_span, "expected because of this");
                     self.cx.report(d);
                 }
                 let ty = t.ty.clone();
-                expr(ExprKind::If(Box::new(c), Box::new(t), Some(Box::new(el))), ty, span)
+                expr(
+                    ExprKind::If(Box::new(c), Box::new(t), Some(Box::new(el))),
+                    ty,
+                    span,
+                )
             }
             None => {
                 if !self.infer.unify(&t.ty, &Ty::unit()) {
                     let f = self.show(&t.ty);
-                    let d = Diagnostic::new(Code::E2001, "`if` without `else` has type `()`", then_span, format!("expected `()`, found `{f}`"))
-                        .with_help("add an `else` branch with a value of the same type");
+                    let d = Diagnostic::new(
+                        Code::E2001,
+                        "`if` without `else` has type `()`",
+                        then_span,
+                        format!("expected `()`, found `{f}`"),
+                    )
+                    .with_help("add an `else` branch with a value of the same type");
                     self.cx.report(d);
                 }
-                expr(ExprKind::If(Box::new(c), Box::new(t), None), Ty::unit(), span)
+                expr(
+                    ExprKind::If(Box::new(c), Box::new(t), None),
+                    Ty::unit(),
+                    span,
+                )
             }
         }
     }
@@ -1085,7 +1410,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             ast::StmtKind::Error => None,
             ast::StmtKind::Expr(e) => Some(hir::Stmt::Expr(self.expr(e, None))),
             ast::StmtKind::Let { pat, ty, init } => {
-                let annot = ty.as_ref().map(|t| self.cx.resolve_type(self.module, t, &self.generics.clone(), false));
+                let annot = ty.as_ref().map(|t| {
+                    self.cx
+                        .resolve_type(self.module, t, &self.generics.clone(), false)
+                });
                 let init = match &annot {
                     Some(t) => self.expect(init, t),
                     None => self.expr(init, None),
@@ -1102,7 +1430,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 };
                 let op = op.map(|op| {
                     let text = format!("{}=", op_text(op));
-                    (op, self.find_op(s.span.file, target.span.end, value.span.start, &text))
+                    (
+                        op,
+                        self.find_op(s.span.file, target.span.end, value.span.start, &text),
+                    )
                 });
                 let value = match op {
                     None => self.expect(value, &place.ty),
@@ -1126,7 +1457,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 };
                 Some(hir::Stmt::Assign { place, op, value })
             }
-            ast::StmtKind::For { var, start, end, body } => {
+            ast::StmtKind::For {
+                var,
+                start,
+                end,
+                body,
+            } => {
                 let s0 = self.expr(start, None);
                 let e0 = self.expr(end, Some(&s0.ty));
                 self.unify_at(&e0.ty, &s0.ty, tail_span(end));
@@ -1135,7 +1471,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                         Code::E2001,
                         "mismatched types",
                         start.span.to(end.span),
-                        format!("loop bounds must be unsigned integers, found `{}`", self.show(&s0.ty)),
+                        format!(
+                            "loop bounds must be unsigned integers, found `{}`",
+                            self.show(&s0.ty)
+                        ),
                     );
                     self.cx.report(d);
                 }
@@ -1147,7 +1486,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 let v = self.declare(var, ty, false, LocalKind::LoopVar);
                 let body = self.block(body, None);
                 self.scopes.pop();
-                Some(hir::Stmt::For { var: v, start: s0, end: e0, body })
+                Some(hir::Stmt::For {
+                    var: v,
+                    start: s0,
+                    end: e0,
+                    body,
+                })
             }
         }
     }
@@ -1155,7 +1499,9 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     fn bind_let(&mut self, pat: &ast::LetPattern, ty: &Ty) -> hir::LetPat {
         match pat {
             ast::LetPattern::Wildcard(_) => hir::LetPat::Wild,
-            ast::LetPattern::Name { name, mutable } => hir::LetPat::Bind(self.declare(name, ty.clone(), *mutable, LocalKind::Let)),
+            ast::LetPattern::Name { name, mutable } => {
+                hir::LetPat::Bind(self.declare(name, ty.clone(), *mutable, LocalKind::Let))
+            }
             ast::LetPattern::Tuple(pats, span) => {
                 let ts = match self.infer.shallow(ty) {
                     Ty::Tuple(ts) if ts.len() == pats.len() => ts,
@@ -1165,13 +1511,22 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                             Code::E2018,
                             "mismatched types",
                             *span,
-                            format!("expected `{}`, found a tuple pattern of {} elements", self.show(&other), pats.len()),
+                            format!(
+                                "expected `{}`, found a tuple pattern of {} elements",
+                                self.show(&other),
+                                pats.len()
+                            ),
                         );
                         self.cx.report(d);
                         vec![Ty::Error; pats.len()]
                     }
                 };
-                hir::LetPat::Tuple(pats.iter().zip(ts.iter()).map(|(p, t)| self.bind_let(p, t)).collect())
+                hir::LetPat::Tuple(
+                    pats.iter()
+                        .zip(ts.iter())
+                        .map(|(p, t)| self.bind_let(p, t))
+                        .collect(),
+                )
             }
         }
     }
@@ -1181,8 +1536,16 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         match non_const_part(e) {
             None => true,
             Some(span) => {
-                let what = self.snippet(span).map_or("this expression".to_string(), |s| format!("`{s}`"));
-                let d = Diagnostic::new(Code::E2006, format!("{what} is not a compile-time constant"), span, "not a constant").with_note(note);
+                let what = self
+                    .snippet(span)
+                    .map_or("this expression".to_string(), |s| format!("`{s}`"));
+                let d = Diagnostic::new(
+                    Code::E2006,
+                    format!("{what} is not a compile-time constant"),
+                    span,
+                    "not a constant",
+                )
+                .with_note(note);
                 self.cx.report(d);
                 false
             }
@@ -1198,20 +1561,31 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     fn place_inner(&mut self, e: &ast::Expr) -> Option<Place> {
         match &e.kind {
             ast::ExprKind::Paren(x) => self.place_inner(x),
-            ast::ExprKind::Path { path, .. } if path.segments.len() == 1 && self.lookup_local(&path.segments[0].name).is_some() => {
+            ast::ExprKind::Path { path, .. }
+                if path.segments.len() == 1
+                    && self.lookup_local(&path.segments[0].name).is_some() =>
+            {
                 let seg = &path.segments[0];
                 let id = self.lookup_local(&seg.name).expect("local");
                 let decl_span = self.locals[id.0 as usize].span;
                 self.cx.definitions.push((seg.span, decl_span));
                 let ty = self.locals[id.0 as usize].ty.clone();
-                Some(Place { root: PlaceRoot::Local(id), projs: Vec::new(), ty })
+                Some(Place {
+                    root: PlaceRoot::Local(id),
+                    projs: Vec::new(),
+                    ty,
+                })
             }
             ast::ExprKind::Field(base, name) if matches!(base.kind, ast::ExprKind::State) => {
                 if !self.state_use(base.span) {
                     return None;
                 }
                 match self.state_field(name) {
-                    Some((i, false)) => Some(Place { root: PlaceRoot::State(i), projs: Vec::new(), ty: self.state_field_ty(i) }),
+                    Some((i, false)) => Some(Place {
+                        root: PlaceRoot::State(i),
+                        projs: Vec::new(),
+                        ty: self.state_field_ty(i),
+                    }),
                     Some((_, true)) => {
                         self.map_without_index(name, e.span);
                         None
@@ -1224,7 +1598,15 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 let m = self.as_state_map(base)??;
                 let (k, v) = self.map_types(m);
                 let key = self.expect(idx, &k);
-                Some(Place { root: PlaceRoot::Map { field: m, key: Box::new(key), op }, projs: Vec::new(), ty: v })
+                Some(Place {
+                    root: PlaceRoot::Map {
+                        field: m,
+                        key: Box::new(key),
+                        op,
+                    },
+                    projs: Vec::new(),
+                    ty: v,
+                })
             }
             ast::ExprKind::Field(base, name) => {
                 let mut p = self.place_inner(base)?;
@@ -1244,7 +1626,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     }
                     Ty::Error => None,
                     t => {
-                        let d = Diagnostic::new(Code::E2014, format!("no field `{idx}` on type `{}`", self.show(&t)), *ispan, "unknown field");
+                        let d = Diagnostic::new(
+                            Code::E2014,
+                            format!("no field `{idx}` on type `{}`", self.show(&t)),
+                            *ispan,
+                            "unknown field",
+                        );
                         self.cx.report(d);
                         None
                     }
@@ -1263,7 +1650,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     Ty::Error => None,
                     t => {
                         self.expr(idx, None);
-                        let d = Diagnostic::new(Code::E2015, format!("cannot index into a value of type `{}`", self.show(&t)), base.span, "not an array");
+                        let d = Diagnostic::new(
+                            Code::E2015,
+                            format!("cannot index into a value of type `{}`", self.show(&t)),
+                            base.span,
+                            "not an array",
+                        );
                         self.cx.report(d);
                         None
                     }
@@ -1273,7 +1665,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 let h = self.expr(e, None);
                 if !matches!(h.kind, ExprKind::Error) {
                     let what = match &h.kind {
-                        ExprKind::Const(c) => format!("cannot assign to constant `{}`", self.cx.defs.konst(*c).name),
+                        ExprKind::Const(c) => format!(
+                            "cannot assign to constant `{}`",
+                            self.cx.defs.konst(*c).name
+                        ),
                         _ => "invalid left-hand side of assignment".to_string(),
                     };
                     let d = Diagnostic::new(Code::E2005, what, e.span, "cannot assign to this expression")
@@ -1286,16 +1681,22 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
     }
 
     fn is_state_map_syntax(&self, base: &ast::Expr) -> bool {
-        let ast::ExprKind::Field(inner, name) = &base.kind else { return false };
+        let ast::ExprKind::Field(inner, name) = &base.kind else {
+            return false;
+        };
         matches!(inner.kind, ast::ExprKind::State)
             && self.cx.defs.state.as_ref().is_some_and(|s| {
-                s.fields.iter().any(|f| f.name == name.name && matches!(f.kind, StateFieldKind::Map { .. }))
+                s.fields
+                    .iter()
+                    .any(|f| f.name == name.name && matches!(f.kind, StateFieldKind::Map { .. }))
             })
     }
 
     /// Checks the root of a complete place is mutable.
     fn check_mutable(&mut self, p: Place, e: &ast::Expr) -> Option<Place> {
-        let PlaceRoot::Local(id) = p.root else { return Some(p) };
+        let PlaceRoot::Local(id) = p.root else {
+            return Some(p);
+        };
         let decl = &self.locals[id.0 as usize];
         if decl.mutable {
             return Some(p);
@@ -1303,21 +1704,50 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         let name = decl.name.clone();
         let kind = self.local_kinds[id.0 as usize];
         let d = match kind {
-            LocalKind::Param => Diagnostic::new(Code::E2004, format!("cannot assign to parameter `{name}`"), e.span, "cannot assign to a parameter")
-                .with_secondary(decl.span, "parameter declared here")
-                .with_help(format!("parameters are immutable; copy it first: `let mut {name} = {name};`")),
-            LocalKind::LoopVar => Diagnostic::new(Code::E2004, format!("cannot assign to loop variable `{name}`"), e.span, "cannot assign to a loop variable")
-                .with_secondary(decl.span, "loop variable declared here"),
-            LocalKind::Binding => Diagnostic::new(Code::E2004, format!("cannot assign to pattern binding `{name}`"), e.span, "cannot assign to a pattern binding")
-                .with_secondary(decl.span, "bound here"),
-            LocalKind::Let if p.projs.is_empty() => {
-                Diagnostic::new(Code::E2004, format!("cannot assign twice to immutable variable `{name}`"), e.span, "cannot assign twice to immutable variable")
-                    .with_secondary(decl.span, format!("first assignment to `{name}`"))
-                    .with_help(format!("consider making this binding mutable: `mut {name}`"))
-            }
-            LocalKind::Let => Diagnostic::new(Code::E2004, format!("cannot assign to a part of `{name}`, which is not mutable"), e.span, "cannot assign")
-                .with_secondary(decl.span, format!("`{name}` declared here"))
-                .with_help(format!("consider making this binding mutable: `mut {name}`")),
+            LocalKind::Param => Diagnostic::new(
+                Code::E2004,
+                format!("cannot assign to parameter `{name}`"),
+                e.span,
+                "cannot assign to a parameter",
+            )
+            .with_secondary(decl.span, "parameter declared here")
+            .with_help(format!(
+                "parameters are immutable; copy it first: `let mut {name} = {name};`"
+            )),
+            LocalKind::LoopVar => Diagnostic::new(
+                Code::E2004,
+                format!("cannot assign to loop variable `{name}`"),
+                e.span,
+                "cannot assign to a loop variable",
+            )
+            .with_secondary(decl.span, "loop variable declared here"),
+            LocalKind::Binding => Diagnostic::new(
+                Code::E2004,
+                format!("cannot assign to pattern binding `{name}`"),
+                e.span,
+                "cannot assign to a pattern binding",
+            )
+            .with_secondary(decl.span, "bound here"),
+            LocalKind::Let if p.projs.is_empty() => Diagnostic::new(
+                Code::E2004,
+                format!("cannot assign twice to immutable variable `{name}`"),
+                e.span,
+                "cannot assign twice to immutable variable",
+            )
+            .with_secondary(decl.span, format!("first assignment to `{name}`"))
+            .with_help(format!(
+                "consider making this binding mutable: `mut {name}`"
+            )),
+            LocalKind::Let => Diagnostic::new(
+                Code::E2004,
+                format!("cannot assign to a part of `{name}`, which is not mutable"),
+                e.span,
+                "cannot assign",
+            )
+            .with_secondary(decl.span, format!("`{name}` declared here"))
+            .with_help(format!(
+                "consider making this binding mutable: `mut {name}`"
+            )),
         };
         self.cx.report(d);
         None
@@ -1332,7 +1762,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             return Len::Param(i);
         }
         let h = self.expect(e, &Ty::UInt(32));
-        if !self.require_const(&h, "array lengths and generic arguments must be compile-time constants") {
+        if !self.require_const(
+            &h,
+            "array lengths and generic arguments must be compile-time constants",
+        ) {
             return Len::Error;
         }
         match self.eval_now(&h) {
@@ -1352,11 +1785,18 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
 /// A const generic parameter alone (`N` or `{ N }`).
 pub fn generic_alone(e: &ast::Expr, generics: &[String]) -> Option<u32> {
     match &e.kind {
-        ast::ExprKind::Path { path, generic_args } if path.segments.len() == 1 && generic_args.is_empty() => {
-            generics.iter().position(|g| *g == path.segments[0].name).map(|i| i as u32)
+        ast::ExprKind::Path { path, generic_args }
+            if path.segments.len() == 1 && generic_args.is_empty() =>
+        {
+            generics
+                .iter()
+                .position(|g| *g == path.segments[0].name)
+                .map(|i| i as u32)
         }
         ast::ExprKind::Paren(x) => generic_alone(x, generics),
-        ast::ExprKind::Block(b) if b.stmts.is_empty() => b.tail.as_ref().and_then(|t| generic_alone(t, generics)),
+        ast::ExprKind::Block(b) if b.stmts.is_empty() => {
+            b.tail.as_ref().and_then(|t| generic_alone(t, generics))
+        }
         _ => None,
     }
 }
@@ -1365,9 +1805,17 @@ pub fn generic_alone(e: &ast::Expr, generics: &[String]) -> Option<u32> {
 pub fn non_const_part(e: &Expr) -> Option<Span> {
     match &e.kind {
         ExprKind::Lit(_) | ExprKind::Const(_) | ExprKind::Generic(_) | ExprKind::Error => None,
-        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) | ExprKind::Member(x, _) | ExprKind::Repeat(x, _) => non_const_part(x),
-        ExprKind::Binary(_, a, b, _) | ExprKind::Index(a, b, _) => non_const_part(a).or_else(|| non_const_part(b)),
-        ExprKind::Struct(xs) | ExprKind::Variant(_, xs) | ExprKind::Array(xs) | ExprKind::Tuple(xs) => xs.iter().find_map(non_const_part),
+        ExprKind::Unary(_, x)
+        | ExprKind::Cast(x, _)
+        | ExprKind::Member(x, _)
+        | ExprKind::Repeat(x, _) => non_const_part(x),
+        ExprKind::Binary(_, a, b, _) | ExprKind::Index(a, b, _) => {
+            non_const_part(a).or_else(|| non_const_part(b))
+        }
+        ExprKind::Struct(xs)
+        | ExprKind::Variant(_, xs)
+        | ExprKind::Array(xs)
+        | ExprKind::Tuple(xs) => xs.iter().find_map(non_const_part),
         ExprKind::Block(b) if b.stmts.is_empty() => b.tail.as_deref().and_then(non_const_part),
         _ => Some(e.span),
     }

@@ -90,7 +90,13 @@ impl<'a> Checker<'a> {
         self.diags.push(d);
     }
 
-    pub fn error(&mut self, code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) {
+    pub fn error(
+        &mut self,
+        code: Code,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) {
         self.diags.push(Diagnostic::new(code, message, span, label));
     }
 
@@ -115,15 +121,27 @@ impl<'a> Checker<'a> {
         self.check_transitions_and_tests();
         self.detect_recursion();
         self.warn_no_transitions();
-        self.diags.sort_by_key(|d| (d.primary.span.file, d.primary.span.start));
+        self.diags
+            .sort_by_key(|d| (d.primary.span.file, d.primary.span.start));
     }
 
     fn warn_no_transitions(&mut self) {
-        let chain_modules: Vec<_> = self.defs.modules.iter().filter(|m| !m.is_std() && m.file.is_some()).collect();
-        if chain_modules.is_empty() || !self.defs.transitions.is_empty() || !self.transition_src.is_empty() {
+        let chain_modules: Vec<_> = self
+            .defs
+            .modules
+            .iter()
+            .filter(|m| !m.is_std() && m.file.is_some())
+            .collect();
+        if chain_modules.is_empty()
+            || !self.defs.transitions.is_empty()
+            || !self.transition_src.is_empty()
+        {
             return;
         }
-        let file = self.defs.modules[0].file.or(chain_modules[0].file).unwrap_or_default();
+        let file = self.defs.modules[0]
+            .file
+            .or(chain_modules[0].file)
+            .unwrap_or_default();
         self.report(
             Diagnostic::new(
                 Code::W2003,
@@ -131,7 +149,9 @@ impl<'a> Checker<'a> {
                 Span::new(file, 0, 0),
                 "no `transition` in any module",
             )
-            .with_help("add a `transition name(params) { ... }` item; without one no transaction can run"),
+            .with_help(
+                "add a `transition name(params) { ... }` item; without one no transaction can run",
+            ),
         );
     }
 }

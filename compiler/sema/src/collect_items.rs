@@ -7,7 +7,9 @@ use stele_diagnostics::{Code, Diagnostic, Span};
 use stele_syntax::ast;
 
 use crate::checker::{Checker, Import, ItemRef, Progress};
-use crate::hir::{AdtDef, AdtId, ConstDef, ConstId, Def, FnDef, FnId, Member, Module, ModuleId, Variant};
+use crate::hir::{
+    AdtDef, AdtId, ConstDef, ConstId, Def, FnDef, FnId, Member, Module, ModuleId, Variant,
+};
 use crate::ty::Ty;
 
 impl Checker<'_> {
@@ -21,7 +23,9 @@ impl Checker<'_> {
                 Some(&m) => m,
                 None => {
                     let m = self.new_module(path[..=i].to_vec());
-                    self.defs.modules[cur.0 as usize].children.insert(seg.clone(), m);
+                    self.defs.modules[cur.0 as usize]
+                        .children
+                        .insert(seg.clone(), m);
                     m
                 }
             };
@@ -30,7 +34,12 @@ impl Checker<'_> {
     }
 
     fn new_module(&mut self, path: Vec<String>) -> ModuleId {
-        self.defs.modules.push(Module { path, file: None, items: HashMap::new(), children: BTreeMap::new() });
+        self.defs.modules.push(Module {
+            path,
+            file: None,
+            items: HashMap::new(),
+            children: BTreeMap::new(),
+        });
         self.module_src.push(None);
         self.imports.push(Vec::new());
         ModuleId(self.defs.modules.len() as u32 - 1)
@@ -72,12 +81,18 @@ impl Checker<'_> {
                 match &item.kind {
                     ast::ItemKind::Use(decls) => {
                         for d in decls {
-                            let Some(last) = d.path.segments.last() else { continue };
+                            let Some(last) = d.path.segments.last() else {
+                                continue;
+                            };
                             let name = d.alias.as_ref().unwrap_or(last);
                             let imports = &self.imports[m.0 as usize];
                             if let Some(prev) = imports.iter().find(|i| i.name == name.name) {
                                 let prev_span = prev.decl.alias.as_ref().map_or(
-                                    prev.decl.path.segments.last().map_or(prev.decl.path.span, |s| s.span),
+                                    prev.decl
+                                        .path
+                                        .segments
+                                        .last()
+                                        .map_or(prev.decl.path.span, |s| s.span),
                                     |a| a.span,
                                 );
                                 self.report(duplicate(&name.name, name.span, prev_span));
@@ -116,7 +131,11 @@ impl Checker<'_> {
                                 continue;
                             }
                             self.add_docs(f.name.span, &f.docs);
-                            fields.push(Member { name: f.name.name.clone(), ty: Ty::Error, span: f.name.span });
+                            fields.push(Member {
+                                name: f.name.name.clone(),
+                                ty: Ty::Error,
+                                span: f.name.span,
+                            });
                         }
                         self.defs.adts[id.0 as usize].fields = fields;
                     }
@@ -131,7 +150,11 @@ impl Checker<'_> {
                                 continue;
                             }
                             self.add_docs(v.name.span, &v.docs);
-                            variants.push(Variant { name: v.name.name.clone(), payload: Vec::new(), span: v.name.span });
+                            variants.push(Variant {
+                                name: v.name.name.clone(),
+                                payload: Vec::new(),
+                                span: v.name.span,
+                            });
                         }
                         self.defs.adts[id.0 as usize].variants = variants;
                     }
@@ -158,9 +181,17 @@ impl Checker<'_> {
                             let prev_span = srcs[prev.src].ast.items[prev.item].span;
                             let span = state_keyword_span(item.span);
                             self.report(
-                                Diagnostic::new(Code::E1007, "`state` is declared more than once", span, "second `state` declaration")
-                                    .with_secondary(state_keyword_span(prev_span), "first declared here")
-                                    .with_help("a chain has one `state`: merge the fields into it"),
+                                Diagnostic::new(
+                                    Code::E1007,
+                                    "`state` is declared more than once",
+                                    span,
+                                    "second `state` declaration",
+                                )
+                                .with_secondary(
+                                    state_keyword_span(prev_span),
+                                    "first declared here",
+                                )
+                                .with_help("a chain has one `state`: merge the fields into it"),
                             );
                         } else {
                             self.state_src = Some(r);
@@ -234,15 +265,28 @@ impl Checker<'_> {
 
 /// The span of the `state` keyword at the start of a `state { .. }` item.
 pub fn state_keyword_span(item: Span) -> Span {
-    Span { end: item.start.saturating_add(5).min(item.end.max(item.start)), ..item }
+    Span {
+        end: item.start.saturating_add(5).min(item.end.max(item.start)),
+        ..item
+    }
 }
 
 pub fn duplicate(name: &str, span: Span, prev: Span) -> Diagnostic {
-    Diagnostic::new(Code::E1003, format!("the name `{name}` is defined multiple times"), span, format!("`{name}` redefined here"))
-        .with_secondary(prev, format!("previous definition of `{name}` here"))
+    Diagnostic::new(
+        Code::E1003,
+        format!("the name `{name}` is defined multiple times"),
+        span,
+        format!("`{name}` redefined here"),
+    )
+    .with_secondary(prev, format!("previous definition of `{name}` here"))
 }
 
 pub fn duplicate_field(name: &str, span: Span, prev: Span) -> Diagnostic {
-    Diagnostic::new(Code::E1003, format!("field `{name}` is already declared"), span, "field already declared")
-        .with_secondary(prev, format!("`{name}` first declared here"))
+    Diagnostic::new(
+        Code::E1003,
+        format!("field `{name}` is already declared"),
+        span,
+        "field already declared",
+    )
+    .with_secondary(prev, format!("`{name}` first declared here"))
 }

@@ -72,21 +72,36 @@ fn adts_in(ty: &Ty, out: &mut Vec<usize>) {
 impl Checker<'_> {
     pub fn detect_recursion(&mut self) {
         let n = self.defs.fns.len();
-        let edges: Vec<Vec<usize>> = self.calls.iter().map(|c| c.iter().map(|(f, _)| f.0 as usize).collect()).collect();
+        let edges: Vec<Vec<usize>> = self
+            .calls
+            .iter()
+            .map(|c| c.iter().map(|(f, _)| f.0 as usize).collect())
+            .collect();
         for comp in sccs(n, &edges) {
             let cyclic = comp.len() > 1 || edges[comp[0]].contains(&comp[0]);
             if !cyclic {
                 continue;
             }
             let first = comp[0];
-            let names: Vec<String> = comp.iter().map(|f| format!("`{}`", self.defs.fns[*f].name)).collect();
+            let names: Vec<String> = comp
+                .iter()
+                .map(|f| format!("`{}`", self.defs.fns[*f].name))
+                .collect();
             // The first call from `first` that stays in the cycle.
-            let call: Option<(FnId, Span)> = self.calls[first].iter().copied().find(|(f, _)| comp.contains(&(f.0 as usize)));
+            let call: Option<(FnId, Span)> = self.calls[first]
+                .iter()
+                .copied()
+                .find(|(f, _)| comp.contains(&(f.0 as usize)));
             let def_span = self.defs.fns[first].span;
             let name = self.defs.fns[first].name.clone();
             let d = if comp.len() == 1 {
-                Diagnostic::new(Code::E1009, format!("function `{name}` calls itself"), call.map_or(def_span, |c| c.1), "recursive call")
-                    .with_secondary(def_span, format!("`{name}` defined here"))
+                Diagnostic::new(
+                    Code::E1009,
+                    format!("function `{name}` calls itself"),
+                    call.map_or(def_span, |c| c.1),
+                    "recursive call",
+                )
+                .with_secondary(def_span, format!("`{name}` defined here"))
             } else {
                 let mut d = Diagnostic::new(
                     Code::E1009,
@@ -95,7 +110,10 @@ impl Checker<'_> {
                     "this call closes the cycle",
                 );
                 for f in &comp[1..] {
-                    d = d.with_secondary(self.defs.fns[*f].span, format!("`{}` defined here", self.defs.fns[*f].name));
+                    d = d.with_secondary(
+                        self.defs.fns[*f].span,
+                        format!("`{}` defined here", self.defs.fns[*f].name),
+                    );
                 }
                 d
             };
@@ -118,7 +136,10 @@ impl Checker<'_> {
                     out
                 })
                 .collect();
-            let Some(comp) = sccs(n, &edges).into_iter().find(|c| c.len() > 1 || edges[c[0]].contains(&c[0])) else {
+            let Some(comp) = sccs(n, &edges)
+                .into_iter()
+                .find(|c| c.len() > 1 || edges[c[0]].contains(&c[0]))
+            else {
                 return;
             };
             let a = comp[0];
@@ -145,7 +166,9 @@ impl Checker<'_> {
                     }
                 }
             }
-            let Some((field, variant, span)) = culprit else { return };
+            let Some((field, variant, span)) = culprit else {
+                return;
+            };
             let d = Diagnostic::new(
                 Code::E1012,
                 format!("recursive type `{}` has infinite size", adt.name),

@@ -17,16 +17,31 @@ pub fn eval_checked(cx: &mut Checker, e: &Expr, nlocals: usize) -> Option<Vec<Fe
     match eval_const(&cx.defs, cx.db, e, nlocals) {
         Ok(v) => Some(v),
         Err(Abort::NotConst(span)) => {
-            cx.error(Code::E2006, "this expression is not a compile-time constant", span, "not a constant");
+            cx.error(
+                Code::E2006,
+                "this expression is not a compile-time constant",
+                span,
+                "not a constant",
+            );
             None
         }
         Err(Abort::Failed(msg, span)) => {
-            let d = Diagnostic::new(Code::E3002, format!("evaluating this constant fails: {msg}"), span, msg);
+            let d = Diagnostic::new(
+                Code::E3002,
+                format!("evaluating this constant fails: {msg}"),
+                span,
+                msg,
+            );
             cx.report(d);
             None
         }
         Err(Abort::TooLarge(span)) => {
-            let d = Diagnostic::new(Code::E3001, "constant is too large", span, "too many scalars after flattening");
+            let d = Diagnostic::new(
+                Code::E3001,
+                "constant is too large",
+                span,
+                "too many scalars after flattening",
+            );
             cx.report(d);
             None
         }

@@ -35,14 +35,24 @@ pub fn zonk_expr(infer: &Infer, e: &mut Expr, out: &mut ZonkOut) {
     }
     match &mut e.kind {
         ExprKind::Lit(v) => out.lits.push((e.span, *v, e.ty.clone())),
-        ExprKind::Local(_) | ExprKind::Const(_) | ExprKind::Generic(_) | ExprKind::State(_) | ExprKind::Error => {}
+        ExprKind::Local(_)
+        | ExprKind::Const(_)
+        | ExprKind::Generic(_)
+        | ExprKind::State(_)
+        | ExprKind::Error => {}
         ExprKind::MapGet { key, .. } => zonk_expr(infer, key, out),
-        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) | ExprKind::Member(x, _) => zonk_expr(infer, x, out),
+        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) | ExprKind::Member(x, _) => {
+            zonk_expr(infer, x, out)
+        }
         ExprKind::Binary(_, a, b, _) | ExprKind::Index(a, b, _) => {
             zonk_expr(infer, a, out);
             zonk_expr(infer, b, out);
         }
-        ExprKind::Call { func, generics, args } => {
+        ExprKind::Call {
+            func,
+            generics,
+            args,
+        } => {
             for (i, g) in generics.iter_mut().enumerate() {
                 match zonk_len(infer, *g) {
                     Some(l) => *g = l,
@@ -57,7 +67,10 @@ pub fn zonk_expr(infer: &Infer, e: &mut Expr, out: &mut ZonkOut) {
             }
         }
         ExprKind::Assert { cond, .. } => zonk_expr(infer, cond, out),
-        ExprKind::Struct(xs) | ExprKind::Variant(_, xs) | ExprKind::Array(xs) | ExprKind::Tuple(xs) => {
+        ExprKind::Struct(xs)
+        | ExprKind::Variant(_, xs)
+        | ExprKind::Array(xs)
+        | ExprKind::Tuple(xs) => {
             for x in xs {
                 zonk_expr(infer, x, out);
             }
@@ -102,7 +115,9 @@ fn zonk_block(infer: &Infer, b: &mut Block, out: &mut ZonkOut) {
                 }
                 zonk_expr(infer, value, out);
             }
-            Stmt::For { start, end, body, .. } => {
+            Stmt::For {
+                start, end, body, ..
+            } => {
                 zonk_expr(infer, start, out);
                 zonk_expr(infer, end, out);
                 zonk_block(infer, body, out);
@@ -118,27 +133,50 @@ fn zonk_block(infer: &Infer, b: &mut Block, out: &mut ZonkOut) {
 impl BodyChecker<'_, '_> {
     /// Zonks `e`, reporting literal ranges and uninferred generic arguments.
     pub fn finish_expr(&mut self, e: &mut Expr) {
-        let mut out = ZonkOut { record: true, ..ZonkOut::default() };
+        let mut out = ZonkOut {
+            record: true,
+            ..ZonkOut::default()
+        };
         zonk_expr(&self.infer, e, &mut out);
         for (span, v, ty) in out.lits {
             if let Ty::UInt(b) = ty {
                 let fits = v.to_u128().is_some_and(|x| b == 128 || x < 1u128 << b);
                 if !fits {
-                    let max = if b == 128 { u128::MAX } else { (1u128 << b) - 1 };
-                    let d = Diagnostic::new(Code::E2008, format!("literal out of range for `u{b}`"), span, format!("does not fit in `u{b}`"))
-                        .with_note(format!("`u{b}` holds values from 0 to {max}"));
+                    let max = if b == 128 {
+                        u128::MAX
+                    } else {
+                        (1u128 << b) - 1
+                    };
+                    let d = Diagnostic::new(
+                        Code::E2008,
+                        format!("literal out of range for `u{b}`"),
+                        span,
+                        format!("does not fit in `u{b}`"),
+                    )
+                    .with_note(format!("`u{b}` holds values from 0 to {max}"));
                     self.cx.report(d);
                 }
             }
         }
         for (span, f, i) in out.unresolved {
             let fd = self.cx.defs.func(f);
-            let (name, g) = (fd.name.clone(), fd.generics.get(i).cloned().unwrap_or_default());
-            let d = Diagnostic::new(Code::E2011, format!("cannot infer the value of const parameter `{g}` of `{name}`"), span, "cannot infer")
-                .with_help(format!("give it explicitly: `{name}::<...>(...)`"));
+            let (name, g) = (
+                fd.name.clone(),
+                fd.generics.get(i).cloned().unwrap_or_default(),
+            );
+            let d = Diagnostic::new(
+                Code::E2011,
+                format!("cannot infer the value of const parameter `{g}` of `{name}`"),
+                span,
+                "cannot infer",
+            )
+            .with_help(format!("give it explicitly: `{name}::<...>(...)`"));
             self.cx.report(d);
         }
-        let fmt = crate::ty::TyFmt { defs: &self.cx.defs, generics: &self.generics };
+        let fmt = crate::ty::TyFmt {
+            defs: &self.cx.defs,
+            generics: &self.generics,
+        };
         let types: Vec<(Span, String)> = out.types.iter().map(|(s, t)| (*s, fmt.ty(t))).collect();
         self.cx.types.extend(types);
     }
@@ -150,14 +188,30 @@ impl BodyChecker<'_, '_> {
         let mut locals = std::mem::take(&mut self.locals);
         for (i, l) in locals.iter_mut().enumerate() {
             l.ty = self.infer.zonk(&l.ty);
-            let shown = crate::ty::TyFmt { defs: &self.cx.defs, generics: &self.generics }.ty(&l.ty);
+            let shown = crate::ty::TyFmt {
+                defs: &self.cx.defs,
+                generics: &self.generics,
+            }
+            .ty(&l.ty);
             self.cx.types.push((l.span, shown));
             if clean && !self.used[i] && !l.name.starts_with('_') {
-                let d = Diagnostic::new(Code::W2001, format!("unused variable: `{}`", l.name), l.span, "never read")
-                    .with_help(format!("if this is intentional, prefix it with an underscore: `_{}`", l.name));
+                let d = Diagnostic::new(
+                    Code::W2001,
+                    format!("unused variable: `{}`", l.name),
+                    l.span,
+                    "never read",
+                )
+                .with_help(format!(
+                    "if this is intentional, prefix it with an underscore: `_{}`",
+                    l.name
+                ));
                 self.cx.report(d);
             }
         }
-        Body { locals, params, expr: e }
+        Body {
+            locals,
+            params,
+            expr: e,
+        }
     }
 }

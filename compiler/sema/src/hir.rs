@@ -52,7 +52,11 @@ pub struct Module {
 impl Module {
     /// `a::b`, or `crate` for the root.
     pub fn display_path(&self) -> String {
-        if self.path.is_empty() { "crate".to_string() } else { self.path.join("::") }
+        if self.path.is_empty() {
+            "crate".to_string()
+        } else {
+            self.path.join("::")
+        }
     }
 
     pub fn is_std(&self) -> bool {
@@ -77,7 +81,10 @@ pub struct AdtDef {
 
 impl AdtDef {
     pub fn member_types(&self) -> impl Iterator<Item = &Ty> {
-        self.fields.iter().map(|f| &f.ty).chain(self.variants.iter().flat_map(|v| v.payload.iter()))
+        self.fields
+            .iter()
+            .map(|f| &f.ty)
+            .chain(self.variants.iter().flat_map(|v| v.payload.iter()))
     }
 
     pub fn field(&self, name: &str) -> Option<usize> {
@@ -213,14 +220,25 @@ pub enum ExprKind {
     /// A plain state field (`state.f`), by index in the state declaration.
     State(u32),
     /// `state.m[key]`; `op` is the span of `[`.
-    MapGet { field: u32, key: Box<Expr>, op: Span },
+    MapGet {
+        field: u32,
+        key: Box<Expr>,
+        op: Span,
+    },
     Unary(UnOp, Box<Expr>),
     /// `op` is the operator's span.
     Binary(BinOp, Box<Expr>, Box<Expr>, Span),
     /// To the expression's type; `op` is the span of `as`.
     Cast(Box<Expr>, Span),
-    Call { func: crate::hir::FnId, generics: Vec<Len>, args: Vec<Expr> },
-    Assert { cond: Box<Expr>, msg: String },
+    Call {
+        func: crate::hir::FnId,
+        generics: Vec<Len>,
+        args: Vec<Expr>,
+    },
+    Assert {
+        cond: Box<Expr>,
+        msg: String,
+    },
     /// A struct field or tuple element, by position.
     Member(Box<Expr>, u32),
     /// `op` is the span of `[`.
@@ -247,8 +265,17 @@ pub struct Block {
 pub enum Stmt {
     Let(LetPat, Expr),
     /// `op`: the compound operator and its span.
-    Assign { place: Place, op: Option<(BinOp, Span)>, value: Expr },
-    For { var: LocalId, start: Expr, end: Expr, body: Block },
+    Assign {
+        place: Place,
+        op: Option<(BinOp, Span)>,
+        value: Expr,
+    },
+    For {
+        var: LocalId,
+        start: Expr,
+        end: Expr,
+        body: Block,
+    },
     Expr(Expr),
 }
 
@@ -273,7 +300,11 @@ pub enum PlaceRoot {
     /// A plain state field.
     State(u32),
     /// `state.m[key]`; `op` is the span of `[`.
-    Map { field: u32, key: Box<Expr>, op: Span },
+    Map {
+        field: u32,
+        key: Box<Expr>,
+        op: Span,
+    },
 }
 
 #[derive(Clone, Debug)]

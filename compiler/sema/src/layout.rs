@@ -17,7 +17,10 @@ pub struct Layout<'d> {
 
 impl<'d> Layout<'d> {
     pub fn new(defs: &'d Defs) -> Layout<'d> {
-        Layout { defs, cache: HashMap::new() }
+        Layout {
+            defs,
+            cache: HashMap::new(),
+        }
     }
 
     /// Number of scalars, saturating; computed without flattening (so huge arrays are cheap).
@@ -33,13 +36,17 @@ impl<'d> Layout<'d> {
             Ty::Field | Ty::Bool | Ty::UInt(_) => 1,
             Ty::Array(t, Len::Known(n)) => self.size_depth(t, depth + 1).saturating_mul(*n),
             Ty::Array(..) => 0,
-            Ty::Tuple(ts) => ts.iter().fold(0u64, |a, t| a.saturating_add(self.size_depth(t, depth + 1))),
+            Ty::Tuple(ts) => ts
+                .iter()
+                .fold(0u64, |a, t| a.saturating_add(self.size_depth(t, depth + 1))),
             Ty::Adt(id) => {
                 let adt = self.defs.adt(*id);
                 if adt.is_enum {
                     1u64.saturating_add(self.payload_width_depth(*id, depth))
                 } else {
-                    adt.fields.iter().fold(0u64, |a, f| a.saturating_add(self.size_depth(&f.ty, depth + 1)))
+                    adt.fields.iter().fold(0u64, |a, f| {
+                        a.saturating_add(self.size_depth(&f.ty, depth + 1))
+                    })
                 }
             }
             Ty::Error | Ty::Map(..) | Ty::Var(_) => 0,
@@ -51,7 +58,11 @@ impl<'d> Layout<'d> {
             .adt(id)
             .variants
             .iter()
-            .map(|v| v.payload.iter().fold(0u64, |a, t| a.saturating_add(self.size_depth(t, depth + 1))))
+            .map(|v| {
+                v.payload
+                    .iter()
+                    .fold(0u64, |a, t| a.saturating_add(self.size_depth(t, depth + 1)))
+            })
             .max()
             .unwrap_or(0)
     }
@@ -115,11 +126,20 @@ impl<'d> Layout<'d> {
     pub fn member(&self, ty: &Ty, i: u32) -> (usize, usize) {
         let sizes: Vec<u64> = match ty {
             Ty::Tuple(ts) => ts.iter().map(|t| self.size(t)).collect(),
-            Ty::Adt(id) => self.defs.adt(*id).fields.iter().map(|f| self.size(&f.ty)).collect(),
+            Ty::Adt(id) => self
+                .defs
+                .adt(*id)
+                .fields
+                .iter()
+                .map(|f| self.size(&f.ty))
+                .collect(),
             _ => Vec::new(),
         };
         let off: u64 = sizes.iter().take(i as usize).sum();
-        (off as usize, sizes.get(i as usize).copied().unwrap_or(0) as usize)
+        (
+            off as usize,
+            sizes.get(i as usize).copied().unwrap_or(0) as usize,
+        )
     }
 
     /// Offsets (relative to the first payload slot) and sizes of a variant's payload elements.

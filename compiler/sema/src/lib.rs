@@ -87,11 +87,20 @@ impl Checked {
 pub fn check(db: &SourceDb, modules: Vec<ModuleSource>) -> (Checked, Vec<Diagnostic>) {
     let mut cx = checker::Checker::new(db, modules);
     cx.run();
-    let checked = Checked { defs: std::mem::take(&mut cx.defs), definitions: cx.definitions, types: cx.types, docs: cx.docs };
+    let checked = Checked {
+        defs: std::mem::take(&mut cx.defs),
+        definitions: cx.definitions,
+        types: cx.types,
+        docs: cx.docs,
+    };
     (checked, cx.diags)
 }
 
 /// Lowers a chain that checked without errors to the IR.
-pub fn lower(checked: &Checked, db: &SourceDb, chain_name: &str) -> Result<stele_ir::Program, Vec<Diagnostic>> {
+pub fn lower(
+    checked: &Checked,
+    db: &SourceDb,
+    chain_name: &str,
+) -> Result<stele_ir::Program, Vec<Diagnostic>> {
     lower_program::lower_program(checked, db, chain_name)
 }

@@ -7,7 +7,10 @@ use stele_ir::{self as ir, Felt, Loc, Op, ValueId};
 
 pub use crate::build_ir::Abort;
 use crate::build_ir::{Builder, LResult, MAX_INSTS, Operand};
-use crate::hir::{Arm, BinOp, Block, Body, Builtin, Defs, Expr, ExprKind, LetPat, LocalId, Pat, PlaceRoot, Proj, StateFieldKind, Stmt, UnOp};
+use crate::hir::{
+    Arm, BinOp, Block, Body, Builtin, Defs, Expr, ExprKind, LetPat, LocalId, Pat, PlaceRoot, Proj,
+    StateFieldKind, Stmt, UnOp,
+};
 use crate::layout::Layout;
 use crate::ty::{Len, Ty};
 
@@ -52,9 +55,15 @@ pub struct Lowerer<'a> {
 /// Evaluates a checked constant expression: its flattened value.
 pub fn eval_const(defs: &Defs, db: &SourceDb, e: &Expr, nlocals: usize) -> LResult<Vec<Felt>> {
     let mut lw = Lowerer::new(defs, db, true);
-    lw.frames.push(Frame { body: None, locals: vec![None; nlocals], generics: Vec::new() });
+    lw.frames.push(Frame {
+        body: None,
+        locals: vec![None; nlocals],
+        generics: Vec::new(),
+    });
     let v = lw.expr(e)?;
-    v.iter().map(|o| o.konst().ok_or(Abort::NotConst(e.span))).collect()
+    v.iter()
+        .map(|o| o.konst().ok_or(Abort::NotConst(e.span)))
+        .collect()
 }
 
 fn ir_binop(op: BinOp) -> ir::BinOp {
@@ -119,7 +128,11 @@ impl<'a> Lowerer<'a> {
             return None;
         }
         let (line, col) = self.db.line_col(span.file, span.start);
-        let loc = Loc { file: span.file.0, line, col };
+        let loc = Loc {
+            file: span.file.0,
+            line,
+            col,
+        };
         self.locs.insert((span.file, span.start), loc);
         Some(loc)
     }
@@ -130,14 +143,20 @@ impl<'a> Lowerer<'a> {
 
     /// Substitutes the current frame's const generic arguments.
     fn concrete(&self, ty: &Ty) -> Ty {
-        let gens: Vec<Len> = self.frames.last().map_or(Vec::new(), |f| f.generics.iter().map(|g| Len::Known(*g)).collect());
+        let gens: Vec<Len> = self.frames.last().map_or(Vec::new(), |f| {
+            f.generics.iter().map(|g| Len::Known(*g)).collect()
+        });
         ty.subst(&gens)
     }
 
     fn len_of(&self, l: Len) -> LResult<u64> {
         match l {
             Len::Known(n) => Ok(n),
-            Len::Param(i) => self.frames.last().and_then(|f| f.generics.get(i as usize).copied()).ok_or(Abort::Reported),
+            Len::Param(i) => self
+                .frames
+                .last()
+                .and_then(|f| f.generics.get(i as usize).copied())
+                .ok_or(Abort::Reported),
             _ => Err(Abort::Reported),
         }
     }
@@ -156,13 +175,19 @@ impl<'a> Lowerer<'a> {
 
     /// Binds the parameters of the outermost frame to `Param` instructions.
     pub fn enter_body(&mut self, body: &'a Body, param_tys: &[Ty]) -> LResult<()> {
-        self.frames.push(Frame { body: Some(body), locals: vec![None; body.locals.len()], generics: Vec::new() });
+        self.frames.push(Frame {
+            body: Some(body),
+            locals: vec![None; body.locals.len()],
+            generics: Vec::new(),
+        });
         let mut index = 0u32;
         for (id, ty) in body.params.iter().zip(param_tys) {
             let tys = self.flat(ty, body.expr.span)?;
             let mut v = Vec::new();
             for t in tys.iter() {
-                let ids = self.b.emit(&[*t], Op::Param(index), false, None, body.expr.span)?;
+                let ids = self
+                    .b
+                    .emit(&[*t], Op::Param(index), false, None, body.expr.span)?;
                 v.push(Operand::Val(ids[0], *t));
                 index += 1;
             }
@@ -181,7 +206,8 @@ impl<'a> Lowerer<'a> {
                 continue;
             }
             let val = self.b.val(v, span)?;
-            self.b.emit(&[], Op::SStore(i as u32, val), false, None, span)?;
+            self.b
+                .emit(&[], Op::SStore(i as u32, val), false, None, span)?;
         }
         Ok(())
     }
@@ -215,7 +241,10 @@ impl<'a> Lowerer<'a> {
     }
 
     fn save(&self) -> Env {
-        Env { locals: self.frames.last().map_or(Vec::new(), |f| f.locals.clone()), state: self.state_cur.clone() }
+        Env {
+            locals: self.frames.last().map_or(Vec::new(), |f| f.locals.clone()),
+            state: self.state_cur.clone(),
+        }
     }
 
     fn restore(&mut self, env: Env) {
@@ -225,8 +254,17 @@ impl<'a> Lowerer<'a> {
         self.state_cur = env.state;
     }
 
-    fn select_value(&mut self, c: Operand, a: &[Operand], b: &[Operand], span: Span) -> LResult<Value> {
-        a.iter().zip(b.iter()).map(|(x, y)| self.b.select(c, *x, *y, span)).collect()
+    fn select_value(
+        &mut self,
+        c: Operand,
+        a: &[Operand],
+        b: &[Operand],
+        span: Span,
+    ) -> LResult<Value> {
+        a.iter()
+            .zip(b.iter())
+            .map(|(x, y)| self.b.select(c, *x, *y, span))
+            .collect()
     }
 
     /// The environment after a branch on `c`: `a` where `c` holds, `b` elsewhere.
@@ -295,12 +333,20 @@ impl<'a> Lowerer<'a> {
         match &e.kind {
             ExprKind::Error => Err(Abort::Reported),
             ExprKind::Lit(v) => Ok(vec![Operand::Const(*v, scalar_ty(&e.ty))]),
-            ExprKind::Local(id) => self.frames.last().and_then(|f| f.locals[id.0 as usize].clone()).ok_or(Abort::NotConst(span)),
+            ExprKind::Local(id) => self
+                .frames
+                .last()
+                .and_then(|f| f.locals[id.0 as usize].clone())
+                .ok_or(Abort::NotConst(span)),
             ExprKind::Const(c) => {
                 let k = self.defs.konst(*c);
                 let values = k.value.as_ref().ok_or(Abort::Reported)?;
                 let tys = self.flat(&k.ty, span)?;
-                Ok(values.iter().zip(tys.iter()).map(|(v, t)| Operand::Const(*v, *t)).collect())
+                Ok(values
+                    .iter()
+                    .zip(tys.iter())
+                    .map(|(v, t)| Operand::Const(*v, *t))
+                    .collect())
             }
             ExprKind::Generic(i) => {
                 let n = self.len_of(Len::Param(*i))?;
@@ -332,7 +378,11 @@ impl<'a> Lowerer<'a> {
                 let loc = self.loc(*op);
                 Ok(vec![self.b.cast(v, scalar_ty(&e.ty), loc, *op)?])
             }
-            ExprKind::Call { func, generics, args } => self.call(*func, generics, args, span),
+            ExprKind::Call {
+                func,
+                generics,
+                args,
+            } => self.call(*func, generics, args, span),
             ExprKind::Assert { cond, msg } => {
                 let c = self.scalar(cond)?;
                 let loc = self.loc(span);
@@ -349,7 +399,7 @@ impl<'a> Lowerer<'a> {
                 let v = self.expr(x)?;
                 let ty = self.concrete(&x.ty);
                 let idx = self.scalar(i)?;
-                let idx = self.check_index(idx, &ty, *op, i.span)?;
+                let idx = self.check_index(idx, &ty, *op)?;
                 self.read_path(&v, &ty, &[LProj::Index(idx)], span)
             }
             ExprKind::Struct(xs) | ExprKind::Array(xs) | ExprKind::Tuple(xs) => {
@@ -360,7 +410,9 @@ impl<'a> Lowerer<'a> {
                 Ok(out)
             }
             ExprKind::Variant(v, xs) => {
-                let Ty::Adt(a) = e.ty else { return Err(Abort::Reported) };
+                let Ty::Adt(a) = e.ty else {
+                    return Err(Abort::Reported);
+                };
                 let width = self.layout.payload_width(a) as usize;
                 let mut out = vec![Operand::uint(*v as u128, 32)];
                 let loc = self.loc(span);
@@ -413,7 +465,14 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn binary(&mut self, op: BinOp, l: &'a Expr, r: &'a Expr, op_span: Span, span: Span) -> LResult<Value> {
+    fn binary(
+        &mut self,
+        op: BinOp,
+        l: &'a Expr,
+        r: &'a Expr,
+        op_span: Span,
+        span: Span,
+    ) -> LResult<Value> {
         match op {
             BinOp::And | BinOp::Or => {
                 let lv = self.scalar(l)?;
@@ -445,7 +504,11 @@ impl<'a> Lowerer<'a> {
             _ => {
                 let a = self.scalar(l)?;
                 let b = self.scalar(r)?;
-                let (a, b) = if matches!(op, BinOp::Gt | BinOp::Ge) { (b, a) } else { (a, b) };
+                let (a, b) = if matches!(op, BinOp::Gt | BinOp::Ge) {
+                    (b, a)
+                } else {
+                    (a, b)
+                };
                 let loc = self.loc(op_span);
                 Ok(vec![self.b.binary(ir_binop(op), a, b, loc, op_span)?])
             }
@@ -460,12 +523,34 @@ impl<'a> Lowerer<'a> {
         let tys = self.flat(&vty, op)?;
         let k = self.b.val(key, op)?;
         let loc = self.loc(op);
-        let ids = self.b.emit(&tys, Op::MapRead { map: self.map_index(field), key: k }, true, loc, op)?;
-        Ok(ids.into_iter().zip(tys.iter()).map(|(id, t)| Operand::Val(id, *t)).collect())
+        let ids = self.b.emit(
+            &tys,
+            Op::MapRead {
+                map: self.map_index(field),
+                key: k,
+            },
+            true,
+            loc,
+            op,
+        )?;
+        Ok(ids
+            .into_iter()
+            .zip(tys.iter())
+            .map(|(id, t)| Operand::Val(id, *t))
+            .collect())
     }
 
-    fn call(&mut self, func: crate::hir::FnId, generics: &[Len], args: &'a [Expr], span: Span) -> LResult<Value> {
-        let gens = generics.iter().map(|g| self.len_of(*g)).collect::<LResult<Vec<u64>>>()?;
+    fn call(
+        &mut self,
+        func: crate::hir::FnId,
+        generics: &[Len],
+        args: &'a [Expr],
+        span: Span,
+    ) -> LResult<Value> {
+        let gens = generics
+            .iter()
+            .map(|g| self.len_of(*g))
+            .collect::<LResult<Vec<u64>>>()?;
         let mut argv = Vec::new();
         for a in args {
             argv.push(self.expr(a)?);
@@ -474,12 +559,22 @@ impl<'a> Lowerer<'a> {
         if let Some(Builtin::Poseidon) = fd.builtin {
             let n = gens.first().copied().unwrap_or(0);
             if !(1..=16).contains(&n) {
-                let d = Diagnostic::new(Code::E3003, format!("`poseidon` takes 1 to 16 inputs, not {n}"), span, format!("called with {n} inputs"));
+                let d = Diagnostic::new(
+                    Code::E3003,
+                    format!("`poseidon` takes 1 to 16 inputs, not {n}"),
+                    span,
+                    format!("called with {n} inputs"),
+                );
                 return Err(Abort::Diag(Box::new(d)));
             }
             let inputs = argv.concat();
-            let vals = inputs.iter().map(|o| self.b.val(*o, span)).collect::<LResult<Vec<_>>>()?;
-            let id = self.b.emit(&[ir::Ty::Field], Op::Hash(vals), false, None, span)?[0];
+            let vals = inputs
+                .iter()
+                .map(|o| self.b.val(*o, span))
+                .collect::<LResult<Vec<_>>>()?;
+            let id = self
+                .b
+                .emit(&[ir::Ty::Field], Op::Hash(vals), false, None, span)?[0];
             return Ok(vec![Operand::Val(id, ir::Ty::Field)]);
         }
         if self.b.const_mode {
@@ -491,7 +586,11 @@ impl<'a> Lowerer<'a> {
         for (id, v) in body.params.iter().zip(argv) {
             locals[id.0 as usize] = Some(v);
         }
-        self.frames.push(Frame { body: Some(body), locals, generics: gens });
+        self.frames.push(Frame {
+            body: Some(body),
+            locals,
+            generics: gens,
+        });
         let r = self.expr(&body.expr);
         self.frames.pop();
         r
@@ -535,14 +634,21 @@ impl<'a> Lowerer<'a> {
                 let ty = self.concrete(&init.ty);
                 self.bind_let(p, v, &ty);
             }
-            Stmt::For { var, start, end, body } => {
+            Stmt::For {
+                var,
+                start,
+                end,
+                body,
+            } => {
                 let s0 = self.scalar(start)?;
                 let e0 = self.scalar(end)?;
                 let (Some(a), Some(b)) = (s0.const_u128(), e0.const_u128()) else {
                     return Err(Abort::NotConst(start.span));
                 };
                 let ty = s0.ty();
-                let ir::Ty::UInt(bits) = ty else { return Err(Abort::Reported) };
+                let ir::Ty::UInt(bits) = ty else {
+                    return Err(Abort::Reported);
+                };
                 for i in a..b.max(a) {
                     self.b.tick(start.span)?;
                     self.bind(*var, vec![Operand::uint(i, bits)]);
@@ -555,24 +661,33 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Checks a constant index against the length, or asserts a run-time one is in bounds.
-    fn check_index(&mut self, idx: Operand, arr_ty: &Ty, op: Span, idx_span: Span) -> LResult<Operand> {
-        let Ty::Array(_, len) = arr_ty else { return Err(Abort::Reported) };
+    fn check_index(&mut self, idx: Operand, arr_ty: &Ty, op: Span) -> LResult<Operand> {
+        let Ty::Array(_, len) = arr_ty else {
+            return Err(Abort::Reported);
+        };
         let n = self.len_of(*len)?;
         if let Some(k) = idx.const_u128() {
             if k >= n as u128 {
+                // Only constant after folding (the checker rejects constant indices it can see):
+                // the access fails at run time if it is reached.
                 if self.b.const_mode {
                     return Err(Abort::Failed("index out of bounds".to_string(), op));
                 }
-                let d = Diagnostic::new(Code::E2009, format!("index out of bounds: the length is {n} but the index is {k}"), idx_span, "index out of bounds");
-                return Err(Abort::Diag(Box::new(d)));
+                let loc = self.loc(op);
+                self.b
+                    .assert(Operand::bool(false), "index out of bounds", loc, op)?;
             }
             return Ok(idx);
         }
-        let ir::Ty::UInt(bits) = idx.ty() else { return Err(Abort::Reported) };
+        let ir::Ty::UInt(bits) = idx.ty() else {
+            return Err(Abort::Reported);
+        };
         if bits < 128 && (n as u128) >= (1u128 << bits) {
             return Ok(idx);
         }
-        let inb = self.b.binary(ir::BinOp::Lt, idx, Operand::uint(n as u128, bits), None, op)?;
+        let inb = self
+            .b
+            .binary(ir::BinOp::Lt, idx, Operand::uint(n as u128, bits), None, op)?;
         let loc = self.loc(op);
         self.b.assert(inb, "index out of bounds", loc, op)?;
         Ok(idx)
@@ -588,7 +703,9 @@ impl<'a> Lowerer<'a> {
 
     /// Reads a projection path of a value (indices already checked).
     fn read_path(&mut self, v: &[Operand], ty: &Ty, projs: &[LProj], span: Span) -> LResult<Value> {
-        let Some((p, rest)) = projs.split_first() else { return Ok(v.to_vec()) };
+        let Some((p, rest)) = projs.split_first() else {
+            return Ok(v.to_vec());
+        };
         match p {
             LProj::Member(i) => {
                 let (off, n) = self.layout.member(ty, *i);
@@ -596,10 +713,21 @@ impl<'a> Lowerer<'a> {
                 self.read_path(&v[off..off + n], &mt, rest, span)
             }
             LProj::Index(idx) => {
-                let Ty::Array(elem, len) = ty else { return Err(Abort::Reported) };
+                let Ty::Array(elem, len) = ty else {
+                    return Err(Abort::Reported);
+                };
                 let n = self.len_of(*len)? as usize;
                 let esz = self.size(elem);
                 if let Some(k) = idx.const_u128() {
+                    if k >= n as u128 {
+                        // Out of bounds (an assert has failed already): zeros, as `pick` gives.
+                        let zeros: Vec<Operand> = self
+                            .flat(elem, span)?
+                            .iter()
+                            .map(|t| Operand::Const(Felt::ZERO, *t))
+                            .collect();
+                        return self.read_path(&zeros, elem, rest, span);
+                    }
                     let k = k as usize;
                     return self.read_path(&v[k * esz..(k + 1) * esz], elem, rest, span);
                 }
@@ -616,8 +744,17 @@ impl<'a> Lowerer<'a> {
 
     /// A copy of `v` with the projection path replaced by `leaf`; run-time indices become a
     /// `Select` per element.
-    fn write_path(&mut self, v: &[Operand], ty: &Ty, projs: &[LProj], leaf: &[Operand], span: Span) -> LResult<Value> {
-        let Some((p, rest)) = projs.split_first() else { return Ok(leaf.to_vec()) };
+    fn write_path(
+        &mut self,
+        v: &[Operand],
+        ty: &Ty,
+        projs: &[LProj],
+        leaf: &[Operand],
+        span: Span,
+    ) -> LResult<Value> {
+        let Some((p, rest)) = projs.split_first() else {
+            return Ok(leaf.to_vec());
+        };
         let mut out = v.to_vec();
         match p {
             LProj::Member(i) => {
@@ -627,15 +764,23 @@ impl<'a> Lowerer<'a> {
                 out[off..off + n].copy_from_slice(&sub);
             }
             LProj::Index(idx) => {
-                let Ty::Array(elem, len) = ty else { return Err(Abort::Reported) };
+                let Ty::Array(elem, len) = ty else {
+                    return Err(Abort::Reported);
+                };
                 let n = self.len_of(*len)? as usize;
                 let esz = self.size(elem);
                 if let Some(k) = idx.const_u128() {
+                    if k >= n as u128 {
+                        return Ok(out);
+                    }
                     let k = k as usize;
-                    let sub = self.write_path(&v[k * esz..(k + 1) * esz], elem, rest, leaf, span)?;
+                    let sub =
+                        self.write_path(&v[k * esz..(k + 1) * esz], elem, rest, leaf, span)?;
                     out[k * esz..(k + 1) * esz].copy_from_slice(&sub);
                 } else {
-                    let ir::Ty::UInt(bits) = idx.ty() else { return Err(Abort::Reported) };
+                    let ir::Ty::UInt(bits) = idx.ty() else {
+                        return Err(Abort::Reported);
+                    };
                     for k in 0..n {
                         if bits < 128 && (k as u128) >= (1u128 << bits) {
                             break;
@@ -652,15 +797,27 @@ impl<'a> Lowerer<'a> {
         Ok(out)
     }
 
-    fn assign(&mut self, place: &'a crate::hir::Place, op: Option<(BinOp, Span)>, value: &'a Expr) -> LResult<()> {
+    fn assign(
+        &mut self,
+        place: &'a crate::hir::Place,
+        op: Option<(BinOp, Span)>,
+        value: &'a Expr,
+    ) -> LResult<()> {
         let v = self.expr(value)?;
         let (root_ty, map_key) = match &place.root {
             PlaceRoot::Local(id) => {
-                let body = self.frames.last().and_then(|f| f.body).ok_or(Abort::Reported)?;
+                let body = self
+                    .frames
+                    .last()
+                    .and_then(|f| f.body)
+                    .ok_or(Abort::Reported)?;
                 (self.concrete(&body.locals[id.0 as usize].ty), None)
             }
             PlaceRoot::State(f) => (self.state_field_ty(*f), None),
-            PlaceRoot::Map { field, key, op } => (self.state_field_ty(*field), Some((*field, self.scalar(key)?, *op))),
+            PlaceRoot::Map { field, key, op } => (
+                self.state_field_ty(*field),
+                Some((*field, self.scalar(key)?, *op)),
+            ),
         };
         let mut projs = Vec::new();
         let mut cur = root_ty.clone();
@@ -672,9 +829,11 @@ impl<'a> Lowerer<'a> {
                 }
                 Proj::Index(e, op) => {
                     let idx = self.scalar(e)?;
-                    let idx = self.check_index(idx, &cur, *op, e.span)?;
+                    let idx = self.check_index(idx, &cur, *op)?;
                     projs.push(LProj::Index(idx));
-                    let Ty::Array(elem, _) = cur else { return Err(Abort::Reported) };
+                    let Ty::Array(elem, _) = cur else {
+                        return Err(Abort::Reported);
+                    };
                     cur = *elem;
                 }
             }
@@ -685,11 +844,17 @@ impl<'a> Lowerer<'a> {
             Vec::new()
         } else {
             match (&place.root, map_key) {
-                (PlaceRoot::Local(id), _) => self.frames.last().and_then(|f| f.locals[id.0 as usize].clone()).ok_or(Abort::Reported)?,
+                (PlaceRoot::Local(id), _) => self
+                    .frames
+                    .last()
+                    .and_then(|f| f.locals[id.0 as usize].clone())
+                    .ok_or(Abort::Reported)?,
                 (PlaceRoot::State(f), _) => {
                     let off = self.state_offsets[*f as usize];
                     let n = self.size(&root_ty);
-                    (off..off + n).map(|i| self.state_get(i, span)).collect::<LResult<_>>()?
+                    (off..off + n)
+                        .map(|i| self.state_get(i, span))
+                        .collect::<LResult<_>>()?
                 }
                 (PlaceRoot::Map { .. }, Some((field, key, op))) => self.map_read(field, key, op)?,
                 _ => return Err(Abort::Reported),
@@ -699,12 +864,19 @@ impl<'a> Lowerer<'a> {
             None => v,
             Some((bop, op_span)) => {
                 let old = self.read_path(&old_root, &root_ty, &projs, span)?;
-                let (a, b) = (*old.first().ok_or(Abort::Reported)?, *v.first().ok_or(Abort::Reported)?);
+                let (a, b) = (
+                    *old.first().ok_or(Abort::Reported)?,
+                    *v.first().ok_or(Abort::Reported)?,
+                );
                 let loc = self.loc(op_span);
                 vec![self.b.binary(ir_binop(bop), a, b, loc, op_span)?]
             }
         };
-        let new_root = if projs.is_empty() { leaf } else { self.write_path(&old_root, &root_ty, &projs, &leaf, span)? };
+        let new_root = if projs.is_empty() {
+            leaf
+        } else {
+            self.write_path(&old_root, &root_ty, &projs, &leaf, span)?
+        };
         match (&place.root, map_key) {
             (PlaceRoot::Local(id), _) => self.bind(*id, new_root),
             (PlaceRoot::State(f), _) => {
@@ -718,9 +890,22 @@ impl<'a> Lowerer<'a> {
                     return Err(Abort::NotConst(op));
                 }
                 let k = self.b.val(key, op)?;
-                let vals = new_root.iter().map(|o| self.b.val(*o, op)).collect::<LResult<Vec<_>>>()?;
+                let vals = new_root
+                    .iter()
+                    .map(|o| self.b.val(*o, op))
+                    .collect::<LResult<Vec<_>>>()?;
                 let loc = self.loc(op);
-                self.b.emit(&[], Op::MapWrite { map: self.map_index(field), key: k, value: vals }, true, loc, op)?;
+                self.b.emit(
+                    &[],
+                    Op::MapWrite {
+                        map: self.map_index(field),
+                        key: k,
+                        value: vals,
+                    },
+                    true,
+                    loc,
+                    op,
+                )?;
             }
             _ => return Err(Abort::Reported),
         }
@@ -796,7 +981,9 @@ impl<'a> Lowerer<'a> {
             Pat::Wild | Pat::Lit(_) => {}
             Pat::Bind(id) => self.bind(*id, sv.to_vec()),
             Pat::Variant(v, binds) => {
-                let Ty::Adt(a) = sty else { return Err(Abort::Reported) };
+                let Ty::Adt(a) = sty else {
+                    return Err(Abort::Reported);
+                };
                 let elems = self.layout.variant_elems(*a, *v);
                 let payload = &self.defs.adt(*a).variants[*v as usize].payload;
                 let loc = self.loc(pat_span);
@@ -808,7 +995,11 @@ impl<'a> Lowerer<'a> {
                         let slot = sv[1 + off + j];
                         out.push(if *t == ir::Ty::Bool {
                             // The IR has no cast to `bool`: a payload slot holds 0 or 1.
-                            let zero = self.b.eq(slot, Operand::Const(Felt::ZERO, ir::Ty::Field), pat_span)?;
+                            let zero = self.b.eq(
+                                slot,
+                                Operand::Const(Felt::ZERO, ir::Ty::Field),
+                                pat_span,
+                            )?;
                             self.b.not(zero, pat_span)?
                         } else {
                             self.b.cast(slot, *t, loc, pat_span)?

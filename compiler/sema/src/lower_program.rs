@@ -35,16 +35,38 @@ fn collect_named(defs: &Defs, ty: &Ty, out: &mut BTreeSet<u32>) {
 fn type_def(defs: &Defs, a: usize) -> ir::TypeDef {
     let adt = &defs.adts[a];
     let kind = if adt.is_enum {
-        ir::TypeDefKind::Enum(adt.variants.iter().map(|v| (v.name.clone(), v.payload.iter().map(|t| ir_type(defs, t)).collect())).collect())
+        ir::TypeDefKind::Enum(
+            adt.variants
+                .iter()
+                .map(|v| {
+                    (
+                        v.name.clone(),
+                        v.payload.iter().map(|t| ir_type(defs, t)).collect(),
+                    )
+                })
+                .collect(),
+        )
     } else {
-        ir::TypeDefKind::Struct(adt.fields.iter().map(|f| (f.name.clone(), ir_type(defs, &f.ty))).collect())
+        ir::TypeDefKind::Struct(
+            adt.fields
+                .iter()
+                .map(|f| (f.name.clone(), ir_type(defs, &f.ty)))
+                .collect(),
+        )
     };
-    ir::TypeDef { name: adt.qual.clone(), kind }
+    ir::TypeDef {
+        name: adt.qual.clone(),
+        kind,
+    }
 }
 
 fn loc(db: &SourceDb, span: Span) -> ir::Loc {
     let (line, col) = db.line_col(span.file, span.start);
-    ir::Loc { file: span.file.0, line, col }
+    ir::Loc {
+        file: span.file.0,
+        line,
+        col,
+    }
 }
 
 fn abort_diag(a: Abort, what: &str, span: Span) -> Option<Diagnostic> {
@@ -64,7 +86,12 @@ fn abort_diag(a: Abort, what: &str, span: Span) -> Option<Diagnostic> {
     }
 }
 
-fn lower_body(defs: &Defs, db: &SourceDb, body: &Body, params: &[Ty]) -> Result<Vec<ir::Inst>, Abort> {
+fn lower_body(
+    defs: &Defs,
+    db: &SourceDb,
+    body: &Body,
+    params: &[Ty],
+) -> Result<Vec<ir::Inst>, Abort> {
     let mut lw = Lowerer::new(defs, db, false);
     lw.enter_body(body, params)?;
     lw.expr(&body.expr)?;
@@ -72,7 +99,11 @@ fn lower_body(defs: &Defs, db: &SourceDb, body: &Body, params: &[Ty]) -> Result<
     Ok(lw.b.insts)
 }
 
-pub fn lower_program(checked: &Checked, db: &SourceDb, chain_name: &str) -> Result<ir::Program, Vec<Diagnostic>> {
+pub fn lower_program(
+    checked: &Checked,
+    db: &SourceDb,
+    chain_name: &str,
+) -> Result<ir::Program, Vec<Diagnostic>> {
     let defs = &checked.defs;
     let mut diags = Vec::new();
     let mut used = BTreeSet::new();
@@ -86,10 +117,17 @@ pub fn lower_program(checked: &Checked, db: &SourceDb, chain_name: &str) -> Resu
                 }
                 StateFieldKind::Map { key, value, depth } => {
                     collect_named(defs, value, &mut used);
-                    ir::StateKind::Map { key: ir_type(defs, key), value: ir_type(defs, value), depth: *depth }
+                    ir::StateKind::Map {
+                        key: ir_type(defs, key),
+                        value: ir_type(defs, value),
+                        depth: *depth,
+                    }
                 }
             };
-            state.push(ir::StateField { name: f.name.clone(), kind });
+            state.push(ir::StateField {
+                name: f.name.clone(),
+                kind,
+            });
         }
     }
     for t in &defs.transitions {
@@ -110,7 +148,11 @@ pub fn lower_program(checked: &Checked, db: &SourceDb, chain_name: &str) -> Resu
         match lower_body(defs, db, &t.body, &tys) {
             Ok(body) => program.transitions.push(ir::Function {
                 name: t.name.clone(),
-                params: t.params.iter().map(|(n, ty)| (n.clone(), ir_type(defs, ty))).collect(),
+                params: t
+                    .params
+                    .iter()
+                    .map(|(n, ty)| (n.clone(), ir_type(defs, ty)))
+                    .collect(),
                 body,
                 loc: loc(db, t.span),
             }),
@@ -122,12 +164,21 @@ pub fn lower_program(checked: &Checked, db: &SourceDb, chain_name: &str) -> Resu
             continue;
         }
         match lower_body(defs, db, &t.body, &[]) {
-            Ok(body) => program.tests.push(ir::Function { name: t.name.clone(), params: Vec::new(), body, loc: loc(db, t.span) }),
+            Ok(body) => program.tests.push(ir::Function {
+                name: t.name.clone(),
+                params: Vec::new(),
+                body,
+                loc: loc(db, t.span),
+            }),
             Err(a) => diags.extend(abort_diag(a, &format!("test `{}`", t.name), t.span)),
         }
     }
     check_layout(&program, defs);
-    if diags.is_empty() { Ok(program) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(program)
+    } else {
+        Err(diags)
+    }
 }
 
 /// The checker's layout must be the IR's: compare for every interface and state type.

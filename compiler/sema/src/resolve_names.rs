@@ -19,7 +19,11 @@ pub enum PathKind {
 
 impl Checker<'_> {
     fn module_span(&self, m: ModuleId) -> Span {
-        self.defs.module(m).file.map(|f| Span::new(f, 0, 0)).unwrap_or_default()
+        self.defs
+            .module(m)
+            .file
+            .map(|f| Span::new(f, 0, 0))
+            .unwrap_or_default()
     }
 
     /// Looks up one name in module `m`: its items, its imports, its child modules, the top-level
@@ -28,7 +32,9 @@ impl Checker<'_> {
         if let Some(&(def, span)) = self.defs.module(m).items.get(name) {
             return Some((def, span));
         }
-        if let Some(idx) = self.imports[m.0 as usize].iter().position(|i| i.name == name)
+        if let Some(idx) = self.imports[m.0 as usize]
+            .iter()
+            .position(|i| i.name == name)
             && let Some(found) = self.resolve_import(m, idx)
         {
             return Some(found);
@@ -76,13 +82,15 @@ impl Checker<'_> {
         }
         let decl = imp.decl.clone();
         self.imports[m.0 as usize][idx].progress = Progress::InProgress;
-        let result = self.resolve_path(m, &decl.path, PathKind::Import, &[]).map(|def| {
-            let span = self.def_span(def);
-            if let Some(alias) = &decl.alias {
-                self.definitions.push((alias.span, span));
-            }
-            (def, span)
-        });
+        let result = self
+            .resolve_path(m, &decl.path, PathKind::Import, &[])
+            .map(|def| {
+                let span = self.def_span(def);
+                if let Some(alias) = &decl.alias {
+                    self.definitions.push((alias.span, span));
+                }
+                (def, span)
+            });
         let imp = &mut self.imports[m.0 as usize][idx];
         imp.progress = Progress::Done;
         imp.result = result;
@@ -95,7 +103,12 @@ impl Checker<'_> {
             Def::Module(m) => self.module_span(m),
             Def::Const(c) => self.defs.konst(c).span,
             Def::Adt(a) => self.defs.adt(a).span,
-            Def::Variant(a, v) => self.defs.adt(a).variants.get(v as usize).map_or(self.defs.adt(a).span, |v| v.span),
+            Def::Variant(a, v) => self
+                .defs
+                .adt(a)
+                .variants
+                .get(v as usize)
+                .map_or(self.defs.adt(a).span, |v| v.span),
             Def::Fn(f) => self.defs.func(f).span,
         }
     }
@@ -107,11 +120,21 @@ impl Checker<'_> {
             Def::Const(c) => format!("constant `{}`", self.defs.konst(c).name),
             Def::Adt(a) => {
                 let adt = self.defs.adt(a);
-                format!("{} `{}`", if adt.is_enum { "enum" } else { "struct" }, adt.name)
+                format!(
+                    "{} `{}`",
+                    if adt.is_enum { "enum" } else { "struct" },
+                    adt.name
+                )
             }
             Def::Variant(a, v) => {
                 let adt = self.defs.adt(a);
-                format!("variant `{}::{}`", adt.name, adt.variants.get(v as usize).map_or("?", |v| v.name.as_str()))
+                format!(
+                    "variant `{}::{}`",
+                    adt.name,
+                    adt.variants
+                        .get(v as usize)
+                        .map_or("?", |v| v.name.as_str())
+                )
             }
             Def::Fn(f) => format!("function `{}`", self.defs.func(f).name),
         }
@@ -119,7 +142,13 @@ impl Checker<'_> {
 
     /// Resolves a path at module level (locals are the caller's business). Reports errors;
     /// `extra` are more names in scope, for suggestions.
-    pub fn resolve_path(&mut self, m: ModuleId, path: &ast::Path, kind: PathKind, extra: &[String]) -> Option<Def> {
+    pub fn resolve_path(
+        &mut self,
+        m: ModuleId,
+        path: &ast::Path,
+        kind: PathKind,
+        extra: &[String],
+    ) -> Option<Def> {
         let segs = &path.segments;
         let first = segs.first()?;
         let Some((mut def, span)) = self.lookup(m, &first.name) else {
@@ -134,7 +163,10 @@ impl Checker<'_> {
                     format!("no `{}` in this scope", first.name),
                 );
                 if kind == PathKind::Import {
-                    Diagnostic { message: format!("unresolved import `{}`", path_text(path)), ..d }
+                    Diagnostic {
+                        message: format!("unresolved import `{}`", path_text(path)),
+                        ..d
+                    }
                 } else {
                     d
                 }
@@ -181,7 +213,11 @@ impl Checker<'_> {
                             let mut c: Vec<String> = module.items.keys().cloned().collect();
                             c.extend(module.children.keys().cloned());
                             (
-                                format!("cannot find {what} `{}` in module `{}`", seg.name, module.display_path()),
+                                format!(
+                                    "cannot find {what} `{}` in module `{}`",
+                                    seg.name,
+                                    module.display_path()
+                                ),
                                 format!("not found in `{}`", module.display_path()),
                                 c,
                             )
@@ -213,7 +249,10 @@ impl Checker<'_> {
                         d = d.with_help(format!("did you mean `{h}`?"));
                     }
                     if let Def::Adt(a) = def {
-                        d = d.with_secondary(self.defs.adt(a).span, format!("enum `{}` defined here", self.defs.adt(a).name));
+                        d = d.with_secondary(
+                            self.defs.adt(a).span,
+                            format!("enum `{}` defined here", self.defs.adt(a).name),
+                        );
                     }
                     self.report(d);
                     return None;
@@ -230,23 +269,37 @@ impl Checker<'_> {
                 if let Some(&(d, s)) = self.defs.module(m).items.get(name) {
                     return Some((d, s));
                 }
-                self.defs.module(m).children.get(name).map(|&c| (Def::Module(c), self.module_span(c)))
+                self.defs
+                    .module(m)
+                    .children
+                    .get(name)
+                    .map(|&c| (Def::Module(c), self.module_span(c)))
             }
             Def::Adt(a) if self.defs.adt(a).is_enum => {
                 let adt = self.defs.adt(a);
-                adt.variant(name).map(|v| (Def::Variant(a, v as u32), adt.variants[v].span))
+                adt.variant(name)
+                    .map(|v| (Def::Variant(a, v as u32), adt.variants[v].span))
             }
             _ => None,
         }
     }
 
     /// Resolves a type expression. `Map` is only accepted when `allow_map` (a state field).
-    pub fn resolve_type(&mut self, m: ModuleId, ty: &ast::Type, generics: &[String], allow_map: bool) -> Ty {
+    pub fn resolve_type(
+        &mut self,
+        m: ModuleId,
+        ty: &ast::Type,
+        generics: &[String],
+        allow_map: bool,
+    ) -> Ty {
         match &ty.kind {
             ast::TypeKind::Error => Ty::Error,
-            ast::TypeKind::Tuple(items) => {
-                Ty::Tuple(items.iter().map(|t| self.resolve_type(m, t, generics, false)).collect())
-            }
+            ast::TypeKind::Tuple(items) => Ty::Tuple(
+                items
+                    .iter()
+                    .map(|t| self.resolve_type(m, t, generics, false))
+                    .collect(),
+            ),
             ast::TypeKind::Array(elem, len) => {
                 let elem = self.resolve_type(m, elem, generics, false);
                 let len = self.eval_len(m, len, generics);
@@ -273,7 +326,9 @@ impl Checker<'_> {
                         return self.resolve_map(m, ty, args, generics, allow_map);
                     }
                 }
-                let Some(def) = self.resolve_path(m, path, PathKind::Type, &[]) else { return Ty::Error };
+                let Some(def) = self.resolve_path(m, path, PathKind::Type, &[]) else {
+                    return Ty::Error;
+                };
                 match def {
                     Def::Adt(a) => {
                         let name = self.defs.adt(a).name.clone();
@@ -299,14 +354,33 @@ impl Checker<'_> {
 
     fn no_args(&mut self, name: &str, args: &[ast::TypeArg], span: Span) {
         if !args.is_empty() {
-            self.error(Code::E2019, format!("type `{name}` takes no arguments"), span, "unexpected type arguments");
+            self.error(
+                Code::E2019,
+                format!("type `{name}` takes no arguments"),
+                span,
+                "unexpected type arguments",
+            );
         }
     }
 
-    fn resolve_map(&mut self, m: ModuleId, ty: &ast::Type, args: &[ast::TypeArg], generics: &[String], allow_map: bool) -> Ty {
+    fn resolve_map(
+        &mut self,
+        m: ModuleId,
+        ty: &ast::Type,
+        args: &[ast::TypeArg],
+        generics: &[String],
+        allow_map: bool,
+    ) -> Ty {
         if !allow_map {
-            let d = Diagnostic::new(Code::E2012, "`Map` is only allowed as the type of a `state` field", ty.span, "`Map` not allowed here")
-                .with_note("maps live in the chain's state; read and write them through `state.map[key]`");
+            let d = Diagnostic::new(
+                Code::E2012,
+                "`Map` is only allowed as the type of a `state` field",
+                ty.span,
+                "`Map` not allowed here",
+            )
+            .with_note(
+                "maps live in the chain's state; read and write them through `state.map[key]`",
+            );
             self.report(d);
             return Ty::Error;
         }
@@ -325,7 +399,12 @@ impl Checker<'_> {
                 let k = self.resolve_type(m, t, generics, false);
                 if !matches!(k, Ty::UInt(_) | Ty::Error) {
                     let shown = self.show(&k, generics);
-                    let d = Diagnostic::new(Code::E2012, format!("invalid map key type `{shown}`"), t.span, "map keys must be `u8`, `u16`, `u32`, `u64` or `u128`");
+                    let d = Diagnostic::new(
+                        Code::E2012,
+                        format!("invalid map key type `{shown}`"),
+                        t.span,
+                        "map keys must be `u8`, `u16`, `u32`, `u64` or `u128`",
+                    );
                     self.report(d);
                     Ty::Error
                 } else {
@@ -333,14 +412,24 @@ impl Checker<'_> {
                 }
             }
             ast::TypeArg::Const(e) => {
-                self.error(Code::E2012, "expected a key type, found a constant", e.span, "expected a type");
+                self.error(
+                    Code::E2012,
+                    "expected a key type, found a constant",
+                    e.span,
+                    "expected a type",
+                );
                 Ty::Error
             }
         };
         let value = match &args[1] {
             ast::TypeArg::Type(t) => self.resolve_type(m, t, generics, false),
             ast::TypeArg::Const(e) => {
-                self.error(Code::E2012, "expected a value type, found a constant", e.span, "expected a type");
+                self.error(
+                    Code::E2012,
+                    "expected a value type, found a constant",
+                    e.span,
+                    "expected a type",
+                );
                 Ty::Error
             }
         };
@@ -348,11 +437,19 @@ impl Checker<'_> {
             ast::TypeArg::Const(e) => Some(e.clone()),
             ast::TypeArg::Type(t) => match &t.kind {
                 ast::TypeKind::Path { path, args } if args.is_empty() => Some(ast::Expr {
-                    kind: ast::ExprKind::Path { path: path.clone(), generic_args: Vec::new() },
+                    kind: ast::ExprKind::Path {
+                        path: path.clone(),
+                        generic_args: Vec::new(),
+                    },
                     span: t.span,
                 }),
                 _ => {
-                    self.error(Code::E2012, "expected a constant depth, found a type", t.span, "expected a constant");
+                    self.error(
+                        Code::E2012,
+                        "expected a constant depth, found a type",
+                        t.span,
+                        "expected a constant",
+                    );
                     None
                 }
             },
@@ -362,7 +459,12 @@ impl Checker<'_> {
             Some(e) => match self.eval_len(m, &e, &[]) {
                 crate::ty::Len::Known(d) if (1..=64).contains(&d) => Some(d as u32),
                 crate::ty::Len::Known(d) => {
-                    let d = Diagnostic::new(Code::E2012, format!("invalid map depth {d}"), e.span, "the depth must be between 1 and 64");
+                    let d = Diagnostic::new(
+                        Code::E2012,
+                        format!("invalid map depth {d}"),
+                        e.span,
+                        "the depth must be between 1 and 64",
+                    );
                     self.report(d);
                     None
                 }
@@ -370,16 +472,26 @@ impl Checker<'_> {
             },
         };
         match depth {
-            Some(d) if !key.contains_error() && !value.contains_error() => Ty::Map(Box::new(key), Box::new(value), d),
+            Some(d) if !key.contains_error() && !value.contains_error() => {
+                Ty::Map(Box::new(key), Box::new(value), d)
+            }
             _ => Ty::Error,
         }
     }
 
     pub fn show(&self, ty: &Ty, generics: &[String]) -> String {
-        crate::ty::TyFmt { defs: &self.defs, generics }.ty(ty)
+        crate::ty::TyFmt {
+            defs: &self.defs,
+            generics,
+        }
+        .ty(ty)
     }
 }
 
 pub fn path_text(path: &ast::Path) -> String {
-    path.segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("::")
+    path.segments
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join("::")
 }

@@ -25,7 +25,11 @@ pub fn suggest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) ->
         if c == name {
             continue;
         }
-        let d = if c.eq_ignore_ascii_case(name) { 0 } else { distance(name, c) };
+        let d = if c.eq_ignore_ascii_case(name) {
+            0
+        } else {
+            distance(name, c)
+        };
         if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
             best = Some((d, c));
         }
@@ -39,7 +43,10 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(suggest("balanse", ["balance", "nonce"]), Some("balance".to_string()));
+        assert_eq!(
+            suggest("balanse", ["balance", "nonce"]),
+            Some("balance".to_string())
+        );
         assert_eq!(suggest("x", ["y", "xs"]), Some("xs".to_string()));
         assert_eq!(suggest("account", ["Account"]), Some("Account".to_string()));
         assert_eq!(suggest("foo", ["completely", "other"]), None);

@@ -78,7 +78,9 @@ impl Ty {
         match self {
             Ty::Array(t, l) => Ty::Array(Box::new(t.subst(generics)), l.subst(generics)),
             Ty::Tuple(ts) => Ty::Tuple(ts.iter().map(|t| t.subst(generics)).collect()),
-            Ty::Map(k, v, d) => Ty::Map(Box::new(k.subst(generics)), Box::new(v.subst(generics)), *d),
+            Ty::Map(k, v, d) => {
+                Ty::Map(Box::new(k.subst(generics)), Box::new(v.subst(generics)), *d)
+            }
             t => t.clone(),
         }
     }
@@ -158,7 +160,11 @@ impl TyFmt<'_> {
     pub fn len(&self, l: Len) -> String {
         match l {
             Len::Known(n) => n.to_string(),
-            Len::Param(i) => self.generics.get(i as usize).cloned().unwrap_or_else(|| format!("#{i}")),
+            Len::Param(i) => self
+                .generics
+                .get(i as usize)
+                .cloned()
+                .unwrap_or_else(|| format!("#{i}")),
             Len::Var(_) => "_".to_string(),
             Len::Error => "{unknown}".to_string(),
         }

@@ -113,7 +113,10 @@ impl Infer {
 
     /// `Field`, `uN` or an integer variable (or an error).
     pub fn is_numeric(&self, ty: &Ty) -> bool {
-        matches!(self.shallow(ty), Ty::Var(_) | Ty::Field | Ty::UInt(_) | Ty::Error)
+        matches!(
+            self.shallow(ty),
+            Ty::Var(_) | Ty::Field | Ty::UInt(_) | Ty::Error
+        )
     }
 
     pub fn unify(&mut self, a: &Ty, b: &Ty) -> bool {
@@ -152,10 +155,16 @@ impl Infer {
                 self.unify(t1, t2) && lens
             }
             (Ty::Tuple(xs), Ty::Tuple(ys)) => {
-                xs.len() == ys.len() && xs.iter().zip(ys.iter()).fold(true, |ok, (x, y)| self.unify(x, y) && ok)
+                xs.len() == ys.len()
+                    && xs
+                        .iter()
+                        .zip(ys.iter())
+                        .fold(true, |ok, (x, y)| self.unify(x, y) && ok)
             }
             (Ty::Adt(x), Ty::Adt(y)) => x == y,
-            (Ty::Map(k1, v1, d1), Ty::Map(k2, v2, d2)) => d1 == d2 && self.unify(k1, k2) && self.unify(v1, v2),
+            (Ty::Map(k1, v1, d1), Ty::Map(k2, v2, d2)) => {
+                d1 == d2 && self.unify(k1, k2) && self.unify(v1, v2)
+            }
             _ => false,
         }
     }
@@ -196,7 +205,10 @@ mod tests {
         assert!(!inf.unify(&d, &Ty::Bool));
         assert_eq!(inf.zonk(&d), Ty::UInt(32));
         let l = inf.new_len();
-        assert!(inf.unify(&Ty::Array(Box::new(Ty::Field), l), &Ty::Array(Box::new(Ty::Field), Len::Known(3))));
+        assert!(inf.unify(
+            &Ty::Array(Box::new(Ty::Field), l),
+            &Ty::Array(Box::new(Ty::Field), Len::Known(3))
+        ));
         assert_eq!(inf.len(l), Len::Known(3));
     }
 }

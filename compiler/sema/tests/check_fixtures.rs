@@ -14,13 +14,20 @@ fn run(text: &str) -> String {
         out.push_str("--- lowering ---\n");
         out.push_str(&stele_diagnostics::render(&c.db, &d, false));
     }
-    if out.is_empty() { "(no diagnostics)\n".to_string() } else { out }
+    if out.is_empty() {
+        "(no diagnostics)\n".to_string()
+    } else {
+        out
+    }
 }
 
 #[test]
 fn check_fixtures() {
     let dir = workspace().join("compiler/sema/tests/check");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     paths.sort();
     for p in paths {
         if p.extension().is_none_or(|e| e != "stele") {

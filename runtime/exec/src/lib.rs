@@ -1,7 +1,8 @@
 //! The native executor of Stele IR: the reference semantics that the circuit back end is held to.
 //!
-//! - [`Executable::new`] checks a [`Program`] (types, single definitions, operand types, map
-//!   depths) and precompiles every transition and test into typed register code.
+//! - [`Executable::new`] verifies a [`Program`] (`stele_ir::verify`) and precompiles every
+//!   transition and test into typed register code. The running functions take an
+//!   [`Executable`] or, for one-off calls, a [`Program`] ([`ToExecutable`]).
 //! - [`State`] holds the chain state and computes the state root (`docs/state-commitment.md`).
 //! - [`apply_tx`] runs one transaction: all of its effects or, when it is rejected, none.
 //!   [`apply_block`] runs a list of them; [`run_test`] runs a `test` body on the default state.

@@ -4,7 +4,9 @@
 //! Staging: plain-state stores go to a write log (`SLoad` reads the state as it was when the
 //! transaction started, so the log is never read); map writes go to an overlay that later map
 //! reads of the same transaction see. Commit applies the overlay with one Merkle path update per
-//! distinct written key, then the write log in order.
+//! distinct written key, then the write log in order. Within `apply_block` the path updates are
+//! deferred to the end of the block (one per distinct key written in the block), since
+//! transactions read map entries, never the trees.
 
 use std::collections::{HashMap, HashSet};
 

@@ -60,7 +60,10 @@ pub fn check_fixture(text: &str) -> Compiled {
         let p = entry.unwrap().path();
         if p.extension().is_some_and(|e| e == "stele") {
             let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
-            files.push((format!("std/{stem}.stele"), std::fs::read_to_string(&p).unwrap()));
+            files.push((
+                format!("std/{stem}.stele"),
+                std::fs::read_to_string(&p).unwrap(),
+            ));
         }
     }
     files.sort_by_key(|(n, _)| (n.starts_with("std/"), n != "src/main.stele", n.clone()));
@@ -75,9 +78,17 @@ pub fn check_files(files: &[(String, String)]) -> Compiled {
         let file = db.add(name.clone(), text.clone());
         let (ast, diags) = stele_syntax::parse_file(file, text);
         parse_errors.extend(diags);
-        modules.push(ModuleSource { path: module_path(name), file, ast });
+        modules.push(ModuleSource {
+            path: module_path(name),
+            file,
+            ast,
+        });
     }
-    assert!(parse_errors.is_empty(), "parse errors:\n{}", stele_diagnostics::render(&db, &parse_errors, false));
+    assert!(
+        parse_errors.is_empty(),
+        "parse errors:\n{}",
+        stele_diagnostics::render(&db, &parse_errors, false)
+    );
     let (checked, diags) = stele_sema::check(&db, modules);
     Compiled { db, checked, diags }
 }
@@ -89,14 +100,25 @@ pub fn render(c: &Compiled) -> String {
 /// Checks and lowers; panics with rendered diagnostics on errors; verifies the IR.
 pub fn lower_fixture(text: &str) -> stele_ir::Program {
     let c = check_fixture(text);
-    assert!(!c.diags.iter().any(Diagnostic::is_error), "errors:\n{}", render(&c));
+    assert!(
+        !c.diags.iter().any(Diagnostic::is_error),
+        "errors:\n{}",
+        render(&c)
+    );
     let program = match stele_sema::lower(&c.checked, &c.db, "test") {
         Ok(p) => p,
-        Err(d) => panic!("lowering failed:\n{}", stele_diagnostics::render(&c.db, &d, false)),
+        Err(d) => panic!(
+            "lowering failed:\n{}",
+            stele_diagnostics::render(&c.db, &d, false)
+        ),
     };
     if let Err(errs) = stele_ir::verify(&program) {
         let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-        panic!("IR does not verify:\n{}\n{}", text.join("\n"), stele_ir::print(&program));
+        panic!(
+            "IR does not verify:\n{}\n{}",
+            text.join("\n"),
+            stele_ir::print(&program)
+        );
     }
     program
 }
