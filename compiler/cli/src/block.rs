@@ -57,9 +57,15 @@ pub fn apply(program: &Program, mut state: State, txs: &[Tx]) -> (String, State)
         }
     }
     let _ = writeln!(out, "applied {applied} of {} transactions", txs.len());
-    let _ = writeln!(out, "previous root {}", stele_crypto::fr_to_hex(&before));
-    let _ = writeln!(out, "new root      {}", stele_crypto::fr_to_hex(&result.root));
+    let _ = writeln!(out, "previous root {}", root_hex(&before));
+    let _ = writeln!(out, "new root      {}", root_hex(&result.root));
     (out, state)
+}
+
+/// A root as `0x` and 64 hex digits, so roots line up.
+fn root_hex(root: &stele_exec::Fr) -> String {
+    let hex = stele_crypto::fr_to_hex(root);
+    format!("0x{:0>64}", hex.trim_start_matches("0x"))
 }
 
 /// Runs one chain's tests and example block; returns the number of failures.

@@ -197,8 +197,12 @@ fn to_codespan(d: &Diagnostic, db: &SourceDb) -> cs::Diagnostic<usize> {
         (span.file.0 as usize, start..end)
     };
     let mut labels = Vec::new();
-    let (f, r) = clamp(d.primary.span);
-    labels.push(cs::Label::primary(f, r).with_message(&d.primary.message));
+    // A diagnostic about a whole file that has no text (missing, unreadable) shows no snippet.
+    let nowhere = d.primary.message.is_empty() && db.text(d.primary.span.file).is_empty();
+    if !nowhere {
+        let (f, r) = clamp(d.primary.span);
+        labels.push(cs::Label::primary(f, r).with_message(&d.primary.message));
+    }
     for l in &d.secondary {
         let (f, r) = clamp(l.span);
         labels.push(cs::Label::secondary(f, r).with_message(&l.message));

@@ -109,7 +109,7 @@ pub fn load(path: &Path) -> Sources {
     }
     if sources.files.is_empty() && sources.problems.is_empty() {
         let file = SourceFile { name: display_name(path, &src.join("main.stele")), module: Vec::new(), text: String::new() };
-        let d = Diagnostic::new(Code::E4003, "chain has no source files", Span::default(), "expected this file")
+        let d = Diagnostic::new(Code::E4003, "chain has no source files: expected `src/main.stele`", Span::default(), "")
             .with_help("put the chain's state and transitions in `src/main.stele`");
         sources.problems.push((file, d));
     }

@@ -21,7 +21,7 @@ impl Checker<'_> {
         if self.adt_progress[id.0 as usize] != Progress::Todo {
             return;
         }
-        self.adt_progress[id.0 as usize] = Progress::InProgress;
+        self.adt_progress[id.0 as usize] = Progress::Active;
         let r = self.adt_src[id.0 as usize];
         let srcs = self.srcs.clone();
         let item = &srcs[r.src].ast.items[r.item];
@@ -58,7 +58,7 @@ impl Checker<'_> {
     pub fn ensure_const(&mut self, id: ConstId, use_span: Option<Span>) {
         match self.const_progress[id.0 as usize] {
             Progress::Done => return,
-            Progress::InProgress => {
+            Progress::Active => {
                 if !self.const_cycle_reported.contains(&id) {
                     self.const_cycle_reported.push(id);
                     let c = self.defs.konst(id);
@@ -76,7 +76,7 @@ impl Checker<'_> {
             }
             Progress::Todo => {}
         }
-        self.const_progress[id.0 as usize] = Progress::InProgress;
+        self.const_progress[id.0 as usize] = Progress::Active;
         let r = self.const_src[id.0 as usize];
         let srcs = self.srcs.clone();
         let ast::ItemKind::Const(c) = &srcs[r.src].ast.items[r.item].kind else {
@@ -101,7 +101,7 @@ impl Checker<'_> {
         if self.fn_progress[id.0 as usize] != Progress::Todo {
             return;
         }
-        self.fn_progress[id.0 as usize] = Progress::InProgress;
+        self.fn_progress[id.0 as usize] = Progress::Active;
         let r = self.fn_src[id.0 as usize];
         let srcs = self.srcs.clone();
         let ast::ItemKind::Fn(f) = &srcs[r.src].ast.items[r.item].kind else {

@@ -19,7 +19,7 @@ pub struct ItemRef {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Progress {
     Todo,
-    InProgress,
+    Active,
     Done,
 }
 

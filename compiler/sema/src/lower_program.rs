@@ -15,11 +15,9 @@ use crate::ty::Ty;
 
 fn collect_named(defs: &Defs, ty: &Ty, out: &mut BTreeSet<u32>) {
     match ty {
-        Ty::Adt(a) => {
-            if out.insert(a.0) {
-                for t in defs.adt(*a).member_types() {
-                    collect_named(defs, t, out);
-                }
+        Ty::Adt(a) if out.insert(a.0) => {
+            for t in defs.adt(*a).member_types() {
+                collect_named(defs, t, out);
             }
         }
         Ty::Array(t, _) => collect_named(defs, t, out),

@@ -77,11 +77,11 @@ impl Checker<'_> {
         let imp = &self.imports[m.0 as usize][idx];
         match imp.progress {
             Progress::Done => return imp.result,
-            Progress::InProgress => return None,
+            Progress::Active => return None,
             Progress::Todo => {}
         }
         let decl = imp.decl.clone();
-        self.imports[m.0 as usize][idx].progress = Progress::InProgress;
+        self.imports[m.0 as usize][idx].progress = Progress::Active;
         let result = self
             .resolve_path(m, &decl.path, PathKind::Import, &[])
             .map(|def| {
