@@ -75,7 +75,7 @@ codes! {
     E2019 = Error, "value, type or argument not allowed here";
     E2020 = Error, "function, type or module used as a value";
 
-    E3001 = Error, "too large: instructions after unrolling and inlining, or scalars in the state or parameters";
+    E3001 = Error, "too large: instructions after unrolling, or scalars in state or parameters";
     E3002 = Error, "constant arithmetic fails at compile time";
     E3003 = Error, "`poseidon` takes 1 to 16 inputs";
 

@@ -22,11 +22,15 @@ struct Frame<'a> {
     generics: Vec<u64>,
 }
 
-/// Locals of the current frame and plain-state values: what branches save and merge.
+/// Locals of the current frame, plain-state values and known map entries: what branches save
+/// and merge.
 #[derive(Clone)]
 struct Env {
     locals: Vec<Option<Value>>,
     state: Vec<Option<Operand>>,
+    /// Per map: entries read or written so far in this branch, by key operand. Valid under the
+    /// current guard only, so a branch's additions are dropped when it ends.
+    maps: Vec<Vec<(Operand, Value)>>,
 }
 
 /// A projection with its index evaluated.
@@ -48,6 +52,8 @@ pub struct Lowerer<'a> {
     state_cur: Vec<Option<Operand>>,
     /// Offset of each state field's scalars (by position in the declaration; maps unused).
     state_offsets: Vec<usize>,
+    /// Known map entries (see [`Env::maps`]).
+    map_cache: Vec<Vec<(Operand, Value)>>,
     /// Source locations already computed.
     locs: std::collections::HashMap<(stele_diagnostics::FileId, u32), Loc>,
 }
@@ -106,7 +112,14 @@ impl<'a> Lowerer<'a> {
             }
         }
         let n = state_tys.len();
+        let maps = defs.state.as_ref().map_or(0, |s| {
+            s.fields
+                .iter()
+                .filter(|f| matches!(f.kind, StateFieldKind::Map { .. }))
+                .count()
+        });
         Lowerer {
+            map_cache: vec![Vec::new(); maps],
             defs,
             db,
             layout,
@@ -244,6 +257,7 @@ impl<'a> Lowerer<'a> {
         Env {
             locals: self.frames.last().map_or(Vec::new(), |f| f.locals.clone()),
             state: self.state_cur.clone(),
+            maps: self.map_cache.clone(),
         }
     }
 
@@ -252,6 +266,7 @@ impl<'a> Lowerer<'a> {
             f.locals = env.locals;
         }
         self.state_cur = env.state;
+        self.map_cache = env.maps;
     }
 
     fn select_value(
@@ -295,7 +310,18 @@ impl<'a> Lowerer<'a> {
                 }
             });
         }
-        Ok(Env { locals, state })
+        // Map entries known after the branch: those both sides agree on (from before it).
+        let maps = a
+            .maps
+            .iter()
+            .zip(&b.maps)
+            .map(|(x, y)| x.iter().filter(|e| y.contains(e)).cloned().collect())
+            .collect();
+        Ok(Env {
+            locals,
+            state,
+            maps,
+        })
     }
 
     /// Runs `then` under condition `c` and `els` under its negation, merging the effects on
@@ -519,25 +545,26 @@ impl<'a> Lowerer<'a> {
         if self.b.const_mode {
             return Err(Abort::NotConst(op));
         }
+        let map = self.map_index(field) as usize;
+        if let Some((_, v)) = self.map_cache[map].iter().find(|(k, _)| *k == key) {
+            return Ok(v.clone());
+        }
         let vty = self.state_field_ty(field);
         let tys = self.flat(&vty, op)?;
         let k = self.b.val(key, op)?;
         let loc = self.loc(op);
-        let ids = self.b.emit(
-            &tys,
-            Op::MapRead {
-                map: self.map_index(field),
-                key: k,
-            },
-            true,
-            loc,
-            op,
-        )?;
-        Ok(ids
+        let read = Op::MapRead {
+            map: map as u32,
+            key: k,
+        };
+        let ids = self.b.emit(&tys, read, true, loc, op)?;
+        let v: Value = ids
             .into_iter()
             .zip(tys.iter())
             .map(|(id, t)| Operand::Val(id, *t))
-            .collect())
+            .collect();
+        self.map_cache[map].push((key, v.clone()));
+        Ok(v)
     }
 
     fn call(
@@ -895,17 +922,15 @@ impl<'a> Lowerer<'a> {
                     .map(|o| self.b.val(*o, op))
                     .collect::<LResult<Vec<_>>>()?;
                 let loc = self.loc(op);
-                self.b.emit(
-                    &[],
-                    Op::MapWrite {
-                        map: self.map_index(field),
-                        key: k,
-                        value: vals,
-                    },
-                    true,
-                    loc,
-                    op,
-                )?;
+                let map = self.map_index(field);
+                let write = Op::MapWrite {
+                    map,
+                    key: k,
+                    value: vals,
+                };
+                self.b.emit(&[], write, true, loc, op)?;
+                // Another key may be the same at run time: only this entry stays known.
+                self.map_cache[map as usize] = vec![(key, new_root)];
             }
             _ => return Err(Abort::Reported),
         }

@@ -27,7 +27,7 @@ impl Checker<'_> {
     }
 
     /// Looks up one name in module `m`: its items, its imports, its child modules, the top-level
-    /// modules, and `crate`.
+    /// modules.
     pub fn lookup(&mut self, m: ModuleId, name: &str) -> Option<(Def, Span)> {
         if let Some(&(def, span)) = self.defs.module(m).items.get(name) {
             return Some((def, span));
@@ -48,9 +48,6 @@ impl Checker<'_> {
         }
         if let Some(&c) = self.defs.modules[0].children.get(name) {
             return Some((Def::Module(c), self.module_span(c)));
-        }
-        if name == "crate" {
-            return Some((Def::Module(ModuleId(0)), self.module_span(ModuleId(0))));
         }
         None
     }

@@ -41,3 +41,19 @@ fn check_fixtures() {
         });
     }
 }
+
+/// Every code of the name, type, lowering and warning blocks has a fixture and is documented.
+#[test]
+fn every_code_has_a_fixture_and_documentation() {
+    let dir = workspace().join("compiler/sema/tests/check");
+    let names: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let docs = std::fs::read_to_string(workspace().join("docs/errors.md")).unwrap();
+    for code in stele_diagnostics::Code::ALL {
+        let c = code.as_str();
+        assert!(docs.contains(&format!("| {c} |")), "{c} is not in docs/errors.md");
+        if ["E1", "E2", "E3", "W2"].iter().any(|p| c.starts_with(p)) {
+            let prefix = c.to_lowercase();
+            assert!(names.iter().any(|n| n.starts_with(&prefix)), "no fixture for {c}");
+        }
+    }
+}

@@ -232,3 +232,27 @@ transition transfer(from: u32, to: u32, amount: u64, fee: u64) {
 fn serde_json_string(v: &impl std::fmt::Display) -> String {
     v.to_string()
 }
+
+#[test]
+fn map_entries_with_aliasing_keys_and_branches() {
+    let text = r#"
+state { m: Map<u8, u64, 4> }
+
+transition alias(a: u8, b: u8, flag: bool) {
+    let x = state.m[a];
+    state.m[b] = x + 5;
+    let y = state.m[a];
+    if flag {
+        state.m[a] = y + 1;
+    }
+    state.m[b] += state.m[a];
+}
+"#;
+    let program = lower_fixture(text);
+    let mut state = State::new(&program);
+    for args in [[1, 1, 1], [1, 2, 0]] {
+        let tx = Tx { transition: 0, args: args.iter().map(|a| Val::Int(*a)).collect() };
+        stele_exec::apply_tx(&program, &mut state, &tx).unwrap();
+    }
+    insta::assert_snapshot!(state.to_json(&program).to_string(), @r#"{"m":{"1":"12","2":"29"}}"#);
+}
