@@ -73,8 +73,9 @@ pub struct Builder {
     next: u32,
     consts: HashMap<(Felt, Ty), ValueId>,
     pub const_mode: bool,
-    /// The conjunction of enclosing conditions; `None` is true.
-    pub guard: Option<ValueId>,
+    /// The enclosing branch conditions (negated or not) and, once an instruction needed it, the
+    /// guard for the conditions up to each: the conjunction is only built when used.
+    conds: Vec<(Operand, bool, Option<Option<ValueId>>)>,
     work: u64,
 }
 
@@ -103,7 +104,7 @@ impl Builder {
             next: 0,
             consts: HashMap::new(),
             const_mode,
-            guard: None,
+            conds: Vec::new(),
             work: 0,
         }
     }
@@ -132,6 +133,7 @@ impl Builder {
         if self.insts.len() >= MAX_INSTS {
             return Err(Abort::TooLarge(span));
         }
+        let guard = if guarded { self.guard(span)? } else { None };
         self.work += 1;
         let ids: Vec<ValueId> = results
             .iter()
@@ -143,7 +145,7 @@ impl Builder {
         self.insts.push(Inst {
             results: ids.iter().copied().zip(results.iter().copied()).collect(),
             op,
-            guard: if guarded { self.guard } else { None },
+            guard,
             loc,
         });
         Ok(ids)
@@ -220,8 +222,28 @@ impl Builder {
                 _ => {}
             }
         }
+        // Identities that cannot fail: `x + 0`, `0 + x`, `x - 0`, `x * 1`, `1 * x`, `x / 1`.
+        if matches!(ty, Ty::Field | Ty::UInt(_)) {
+            let is = |o: Operand, v: u128| o.konst() == Some(Felt::from_u128(v));
+            match op {
+                BinOp::Add if is(b, 0) => return Ok(a),
+                BinOp::Add if is(a, 0) => return Ok(b),
+                BinOp::Sub if is(b, 0) => return Ok(a),
+                BinOp::Mul | BinOp::Div if is(b, 1) => return Ok(a),
+                BinOp::Mul if is(a, 1) => return Ok(b),
+                _ => {}
+            }
+        }
         if op == BinOp::Eq && a == b {
             return Ok(Operand::bool(true));
+        }
+        if op == BinOp::Eq && ty == Ty::Bool {
+            // `x == true` is `x`, `x == false` is `!x`.
+            match (a.const_bool(), b.const_bool()) {
+                (Some(k), None) => return if k { Ok(b) } else { self.not(b, span) },
+                (None, Some(k)) => return if k { Ok(a) } else { self.not(a, span) },
+                _ => {}
+            }
         }
         let fallible = Op::Binary(op, ValueId(0), ValueId(0)).is_fallible(Some(rty));
         let (va, vb) = (self.val(a, span)?, self.val(b, span)?);
@@ -368,21 +390,33 @@ impl Builder {
         Ok(())
     }
 
-    /// The guard under condition `c` inside guard `g`.
-    pub fn and_guard(
-        &mut self,
-        g: Option<ValueId>,
-        c: Operand,
-        span: Span,
-    ) -> LResult<Option<ValueId>> {
-        let r = match g {
-            None => c,
-            Some(gv) => self.and(Operand::Val(gv, Ty::Bool), c, span)?,
-        };
-        Ok(match r {
-            Operand::Const(v, _) if !v.is_zero() => None,
-            other => Some(self.val(other, span)?),
-        })
+    /// Enters a branch taken when `c` holds (or, if `negate`, when it does not).
+    pub fn push_cond(&mut self, c: Operand, negate: bool) {
+        self.conds.push((c, negate, None));
+    }
+
+    pub fn pop_cond(&mut self) {
+        self.conds.pop();
+    }
+
+    /// The current guard, `None` for true: the conjunction of the enclosing conditions.
+    pub fn guard(&mut self, span: Span) -> LResult<Option<ValueId>> {
+        let done = self.conds.iter().rposition(|c| c.2.is_some());
+        let mut g = done.and_then(|i| self.conds[i].2).flatten();
+        for j in done.map_or(0, |i| i + 1)..self.conds.len() {
+            let (c, negate, _) = self.conds[j];
+            let c = if negate { self.not(c, span)? } else { c };
+            let r = match g {
+                None => c,
+                Some(gv) => self.and(Operand::Val(gv, Ty::Bool), c, span)?,
+            };
+            g = match r {
+                Operand::Const(v, _) if !v.is_zero() => None,
+                other => Some(self.val(other, span)?),
+            };
+            self.conds[j].2 = Some(g);
+        }
+        Ok(g)
     }
 }
 

@@ -7,7 +7,7 @@ use stele_diagnostics::{Code, Diagnostic, Span};
 use stele_ir::Felt;
 use stele_syntax::ast;
 
-use crate::check_types::{BodyChecker, LocalKind, error_expr, expr, tail_span};
+use crate::check_types::{BodyChecker, LocalKind, expr, tail_span};
 use crate::hir::{Arm, Def, ExprKind, Pat};
 use crate::resolve_names::{PathKind, path_text};
 use crate::ty::Ty;
@@ -107,6 +107,7 @@ impl BodyChecker<'_, '_> {
                 body,
             });
         }
+        complete = complete || self.covers_all(&sty, &cover);
         if !complete && !had_error {
             let missing = self.missing(&sty, &cover);
             let d = Diagnostic::new(
@@ -123,8 +124,8 @@ impl BodyChecker<'_, '_> {
             self.cx.report(d);
         }
         let ty = result.unwrap_or_else(Ty::unit);
-        if arms.is_empty() {
-            return error_expr(span);
+        if arms.is_empty() && !complete {
+            return expr(ExprKind::Error, ty, span);
         }
         expr(ExprKind::Match(Box::new(s), out), ty, span)
     }

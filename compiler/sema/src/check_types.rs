@@ -40,6 +40,8 @@ pub struct BodyChecker<'c, 'a> {
     /// Errors reported before this body: unused-variable warnings are only given for bodies
     /// without errors.
     pub errors_before: usize,
+    /// The body contains syntax errors (`Error` nodes from the parser).
+    pub saw_syntax_error: bool,
 }
 
 pub fn expr(kind: ExprKind, ty: Ty, span: Span) -> Expr {
@@ -85,6 +87,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
         let errors_before = cx.diags.iter().filter(|d| d.is_error()).count();
         BodyChecker {
             errors_before,
+            saw_syntax_error: false,
             cx,
             module,
             generics,
@@ -435,7 +438,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             ast::ExprKind::Match { scrutinee, arms } => {
                 self.match_expr(scrutinee, arms, span, hint)
             }
-            ast::ExprKind::Error => error_expr(span),
+            ast::ExprKind::Error => {
+                self.saw_syntax_error = true;
+                error_expr(span)
+            }
         }
     }
 
@@ -498,6 +504,16 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 self.no_generic_args(generic_args, &seg.name);
                 return expr(ExprKind::Generic(i as u32), Ty::UInt(32), span);
             }
+        }
+        if self.saw_syntax_error
+            && path.segments.len() == 1
+            && self
+                .cx
+                .lookup(self.module, &path.segments[0].name)
+                .is_none()
+        {
+            // Probably declared by a statement the parser could not read: stay quiet.
+            return error_expr(span);
         }
         let extra = self.local_names();
         let Some(def) = self
@@ -1300,13 +1316,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             .filter(|(_, v)| v.is_none())
             .map(|(f, _)| format!("`{}`", f.name))
             .collect();
-        let mut missing_reported = false;
-        if !missing.is_empty()
-            && seen
-                .iter()
-                .enumerate()
-                .all(|(i, s)| s.is_some() || vals[i].is_none())
-        {
+        if !missing.is_empty() {
             let d = Diagnostic::new(
                 Code::E2013,
                 format!(
@@ -1320,9 +1330,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             )
             .with_secondary(adt.span, format!("struct `{}` defined here", adt.name));
             self.cx.report(d);
-            missing_reported = true;
         }
-        let _ = missing_reported;
         let vals = vals
             .into_iter()
             .map(|v| v.unwrap_or_else(|| error_expr(span)))
@@ -1407,7 +1415,10 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
 
     fn stmt(&mut self, s: &ast::Stmt) -> Option<hir::Stmt> {
         match &s.kind {
-            ast::StmtKind::Error => None,
+            ast::StmtKind::Error => {
+                self.saw_syntax_error = true;
+                None
+            }
             ast::StmtKind::Expr(e) => Some(hir::Stmt::Expr(self.expr(e, None))),
             ast::StmtKind::Let { pat, ty, init } => {
                 let annot = ty.as_ref().map(|t| {
@@ -1479,7 +1490,11 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     self.cx.report(d);
                 }
                 for b in [&s0, &e0] {
-                    self.require_const(b, "loop bounds must be known at compile time: use literals, constants or const generic parameters");
+                    let note = "loop bounds must be known at compile time: use literals, constants or const generic parameters";
+                    if self.require_const(b, note) && !crate::eval_consts::contains_generic(b) {
+                        // Evaluate now to report failures (`E3002`) here rather than at lowering.
+                        self.eval_now(b);
+                    }
                 }
                 self.scopes.push(Vec::new());
                 let ty = s0.ty.clone();

@@ -121,6 +121,16 @@ impl<'a> Checker<'a> {
         self.check_transitions_and_tests();
         self.detect_recursion();
         self.warn_no_transitions();
+        // Warnings about the standard library are not the chain author's business.
+        let std_files: Vec<_> = self
+            .defs
+            .modules
+            .iter()
+            .filter(|m| m.is_std())
+            .filter_map(|m| m.file)
+            .collect();
+        self.diags
+            .retain(|d| d.is_error() || !std_files.contains(&d.primary.span.file));
         self.diags
             .sort_by_key(|d| (d.primary.span.file, d.primary.span.start));
     }

@@ -195,7 +195,7 @@ impl Checker<'_> {
                             );
                         } else {
                             self.state_src = Some(r);
-                        self.add_docs(state_keyword_span(item.span), &item.docs);
+                            self.add_docs(state_keyword_span(item.span), &item.docs);
                             for f in &s.fields {
                                 self.add_docs(f.name.span, &f.docs);
                             }

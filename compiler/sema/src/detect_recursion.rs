@@ -4,7 +4,7 @@
 use stele_diagnostics::{Code, Diagnostic, Span};
 
 use crate::checker::Checker;
-use crate::hir::{AdtId, FnId};
+use crate::hir::FnId;
 use crate::ty::Ty;
 
 /// Strongly connected components of a graph given as adjacency lists (Tarjan, iterative).
@@ -185,7 +185,6 @@ impl Checker<'_> {
             if let Some((vi, pi)) = variant {
                 adt.variants[vi].payload[pi] = Ty::Error;
             }
-            let _ = AdtId(a as u32);
         }
     }
 }

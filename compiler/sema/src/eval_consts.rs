@@ -90,7 +90,7 @@ impl BodyChecker<'_, '_> {
     }
 }
 
-fn contains_generic(e: &Expr) -> bool {
+pub fn contains_generic(e: &Expr) -> bool {
     use crate::hir::ExprKind::*;
     match &e.kind {
         Generic(_) => true,

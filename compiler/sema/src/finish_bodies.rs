@@ -184,7 +184,8 @@ impl BodyChecker<'_, '_> {
     /// Completes the body: zonks it and its locals, records their types, warns on unused ones.
     pub fn finish(mut self, mut e: Expr, params: Vec<LocalId>) -> Body {
         self.finish_expr(&mut e);
-        let clean = self.cx.diags.iter().filter(|d| d.is_error()).count() == self.errors_before;
+        let clean = !self.saw_syntax_error
+            && self.cx.diags.iter().filter(|d| d.is_error()).count() == self.errors_before;
         let mut locals = std::mem::take(&mut self.locals);
         for (i, l) in locals.iter_mut().enumerate() {
             l.ty = self.infer.zonk(&l.ty);

@@ -334,16 +334,15 @@ impl<'a> Lowerer<'a> {
         els: impl FnOnce(&mut Self) -> LResult<Value>,
     ) -> LResult<Value> {
         let before = self.save();
-        let saved = self.b.guard;
-        self.b.guard = self.b.and_guard(saved, c, span)?;
+        self.b.push_cond(c, false);
         let vt = then(self)?;
+        self.b.pop_cond();
         let env_t = self.save();
         self.restore(before.clone());
-        let nc = self.b.not(c, span)?;
-        self.b.guard = self.b.and_guard(saved, nc, span)?;
+        self.b.push_cond(c, true);
         let ve = els(self)?;
+        self.b.pop_cond();
         let env_e = self.save();
-        self.b.guard = saved;
         let env = self.merge(c, env_t, env_e, &before, span)?;
         self.restore(env);
         self.select_value(c, &vt, &ve, span)
@@ -487,7 +486,7 @@ impl<'a> Lowerer<'a> {
                     },
                 )
             }
-            ExprKind::Match(s, arms) => self.lower_match(s, arms, span),
+            ExprKind::Match(s, arms) => self.lower_match(s, arms, &e.ty, span),
         }
     }
 
@@ -937,7 +936,7 @@ impl<'a> Lowerer<'a> {
         Ok(())
     }
 
-    fn lower_match(&mut self, s: &'a Expr, arms: &'a [Arm], span: Span) -> LResult<Value> {
+    fn lower_match(&mut self, s: &'a Expr, arms: &'a [Arm], ty: &Ty, span: Span) -> LResult<Value> {
         let sv = self.expr(s)?;
         let sty = self.concrete(&s.ty);
         let head = sv.first().copied().unwrap_or(Operand::bool(true));
@@ -979,19 +978,24 @@ impl<'a> Lowerer<'a> {
             earlier.push(m);
         }
         let before = self.save();
-        let saved = self.b.guard;
         let mut results: Vec<(Operand, Env, Value)> = Vec::new();
         for (taken, arm) in live {
             self.restore(before.clone());
-            self.b.guard = self.b.and_guard(saved, taken, span)?;
+            self.b.push_cond(taken, false);
             self.bind_pat(&arm.pat, &sv, &sty, arm.pat_span)?;
             let v = self.expr(&arm.body)?;
+            self.b.pop_cond();
             results.push((taken, self.save(), v));
         }
-        self.b.guard = saved;
         let Some((_, mut env, mut val)) = results.pop() else {
+            // No arm can be taken (a match on an enum without variants): zeros.
             self.restore(before);
-            return Ok(Vec::new());
+            let ty = self.concrete(ty);
+            return Ok(self
+                .flat(&ty, span)?
+                .iter()
+                .map(|t| Operand::Const(Felt::ZERO, *t))
+                .collect());
         };
         while let Some((t, e, v)) = results.pop() {
             env = self.merge(t, e, env, &before, span)?;

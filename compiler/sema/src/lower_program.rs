@@ -67,20 +67,29 @@ fn loc(db: &SourceDb, span: Span) -> ir::Loc {
     }
 }
 
-fn abort_diag(a: Abort, what: &str, span: Span) -> Option<Diagnostic> {
+fn abort_diag(a: Abort, what: &str, span: Span) -> Diagnostic {
     match a {
-        Abort::Reported => None,
-        Abort::Diag(d) => Some(*d),
-        Abort::TooLarge(at) => Some(
-            Diagnostic::new(Code::E3001, format!("{what} is too large after unrolling and inlining"), span, "too large")
-                .with_secondary(at, "while lowering this")
-                .with_note(format!(
-                    "the limit is {} instructions per transition or test; reduce loop bounds or array sizes",
-                    crate::build_ir::MAX_INSTS
-                )),
-        ),
-        Abort::NotConst(at) => Some(Diagnostic::new(Code::E2006, "expression is not a compile-time constant", at, "not a constant")),
-        Abort::Failed(msg, at) => Some(Diagnostic::new(Code::E3002, format!("constant evaluation fails: {msg}"), at, msg)),
+        Abort::Reported => Diagnostic::new(
+            Code::E3004,
+            format!("internal compiler error: {what} could not be lowered"),
+            span,
+            "the checker accepted this, but lowering failed",
+        )
+        .with_note("this is a bug in the compiler; please report it with the source"),
+        Abort::Diag(d) => *d,
+        Abort::TooLarge(at) => Diagnostic::new(
+            Code::E3001,
+            format!("{what} is too large after unrolling and inlining"),
+            span,
+            "too large",
+        )
+        .with_secondary(at, "while lowering this")
+        .with_note(format!(
+            "the limit is {} instructions per transition or test; reduce loop bounds or array sizes",
+            crate::build_ir::MAX_INSTS
+        )),
+        Abort::NotConst(at) => Diagnostic::new(Code::E2006, "expression is not a compile-time constant", at, "not a constant"),
+        Abort::Failed(msg, at) => Diagnostic::new(Code::E3002, format!("compile-time evaluation fails: {msg}"), at, msg),
     }
 }
 
@@ -154,7 +163,7 @@ pub fn lower_program(
                 body,
                 loc: loc(db, t.span),
             }),
-            Err(a) => diags.extend(abort_diag(a, &format!("transition `{}`", t.name), t.span)),
+            Err(a) => diags.push(abort_diag(a, &format!("transition `{}`", t.name), t.span)),
         }
     }
     for t in &defs.tests {
@@ -168,7 +177,7 @@ pub fn lower_program(
                 body,
                 loc: loc(db, t.span),
             }),
-            Err(a) => diags.extend(abort_diag(a, &format!("test `{}`", t.name), t.span)),
+            Err(a) => diags.push(abort_diag(a, &format!("test `{}`", t.name), t.span)),
         }
     }
     check_layout(&program, defs);
@@ -201,5 +210,19 @@ fn check_layout(program: &ir::Program, defs: &Defs) {
         let ours = layout.flatten(&t);
         let theirs = program.flatten(&ir_type(defs, &t));
         assert_eq!(&ours[..], &theirs[..], "sema and IR layouts disagree");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The internal-error diagnostic, as a user would see it (no program is known to cause it).
+    #[test]
+    fn internal_error_rendering() {
+        let mut db = SourceDb::new();
+        let file = db.add("src/main.stele", "transition t() {}\n");
+        let d = abort_diag(Abort::Reported, "transition `t`", Span::new(file, 11, 12));
+        insta::assert_snapshot!(stele_diagnostics::render(&db, &[d], false));
     }
 }

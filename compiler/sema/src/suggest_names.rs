@@ -16,10 +16,11 @@ fn distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// The candidate closest to `name` within a third of its length (at least one edit); a
-/// candidate differing only in case always qualifies.
+/// The candidate closest to `name` within a third of its length (at least one edit, none for
+/// names of one or two characters); a candidate differing only in case always qualifies.
 pub fn suggest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<String> {
-    let limit = (name.chars().count() / 3).max(1);
+    let len = name.chars().count();
+    let limit = if len <= 2 { 0 } else { (len / 3).max(1) };
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         if c == name {
@@ -47,7 +48,11 @@ mod tests {
             suggest("balanse", ["balance", "nonce"]),
             Some("balance".to_string())
         );
-        assert_eq!(suggest("x", ["y", "xs"]), Some("xs".to_string()));
+        assert_eq!(suggest("x", ["y", "xs"]), None);
+        assert_eq!(
+            suggest("amout", ["amount", "x"]),
+            Some("amount".to_string())
+        );
         assert_eq!(suggest("account", ["Account"]), Some("Account".to_string()));
         assert_eq!(suggest("foo", ["completely", "other"]), None);
     }

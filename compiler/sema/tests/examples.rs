@@ -57,3 +57,35 @@ fn print_example() {
     let program = lower_fixture(&text);
     println!("{}", stele_ir::print(&program));
 }
+
+#[test]
+#[ignore]
+fn example_sizes() {
+    let dir = workspace().join("examples");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    for chain in names {
+        let src = chain.join("src");
+        let mut files = Vec::new();
+        collect(&src, &src, &mut files);
+        let mut text = String::new();
+        for (name, body) in files {
+            text.push_str(&format!("//- file: src/{name}\n{body}"));
+        }
+        let program = lower_fixture(&text);
+        let mut opt = program.clone();
+        stele_ir::optimize(&mut opt);
+        for (a, b) in program.transitions.iter().zip(&opt.transitions) {
+            println!(
+                "{} {}: {} -> {}",
+                chain.file_name().unwrap().to_string_lossy(),
+                a.name,
+                a.body.len(),
+                b.body.len()
+            );
+        }
+    }
+}

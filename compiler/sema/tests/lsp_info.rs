@@ -32,7 +32,11 @@ struct Account {
     let at = |needle: &str, nth: usize| src.match_indices(needle).nth(nth).unwrap().0 as u32;
     let show = |span: stele_diagnostics::Span| {
         let (l, col) = c.db.line_col(span.file, span.start);
-        format!("{}:{l}:{col} `{}`", c.db.name(span.file), &c.db.text(span.file)[span.start as usize..span.end as usize])
+        format!(
+            "{}:{l}:{col} `{}`",
+            c.db.name(span.file),
+            &c.db.text(span.file)[span.start as usize..span.end as usize]
+        )
     };
     let mut out = Vec::new();
     for (what, off) in [
@@ -43,12 +47,31 @@ struct Account {
         ("state field `fees`", at("fees +", 0)),
         ("map `accounts`", at("accounts[to]", 0)),
     ] {
-        out.push(format!("definition of {what}: {}", c.checked.definition_at(main, off).map(show).unwrap_or_default()));
+        out.push(format!(
+            "definition of {what}: {}",
+            c.checked
+                .definition_at(main, off)
+                .map(show)
+                .unwrap_or_default()
+        ));
     }
-    for (what, off) in [("`total`", at("total =", 0)), ("`state.fees + fee`", at("+ fee", 0)), ("`to`", at("to]", 0))] {
-        out.push(format!("type of {what}: {}", c.checked.type_at(main, off).unwrap_or("?")));
+    for (what, off) in [
+        ("`total`", at("total =", 0)),
+        ("`state.fees + fee`", at("+ fee", 0)),
+        ("`to`", at("to]", 0)),
+    ] {
+        out.push(format!(
+            "type of {what}: {}",
+            c.checked.type_at(main, off).unwrap_or("?")
+        ));
     }
-    let mut docs: Vec<String> = c.checked.docs().iter().filter(|(s, _)| !c.db.name(s.file).starts_with("std/")).map(|(s, d)| format!("{}: {d}", show(*s))).collect();
+    let mut docs: Vec<String> = c
+        .checked
+        .docs()
+        .iter()
+        .filter(|(s, _)| !c.db.name(s.file).starts_with("std/"))
+        .map(|(s, d)| format!("{}: {d}", show(*s)))
+        .collect();
     docs.sort();
     out.extend(docs);
     insta::assert_snapshot!(out.join("\n"));
