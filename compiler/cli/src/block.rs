@@ -15,9 +15,15 @@ fn fail(message: impl std::fmt::Display) -> Failed {
 }
 
 fn read_json(path: &Path) -> Result<serde_json::Value, Failed> {
-    let text = std::fs::read(path).map_err(|e| fail(format!("cannot read `{}`: {e}", path.display())))?;
+    let text =
+        std::fs::read(path).map_err(|e| fail(format!("cannot read `{}`: {e}", path.display())))?;
     serde_json::from_slice(&text).map_err(|e| {
-        fail(format!("`{}`:{}:{}: invalid JSON: {e}", path.display(), e.line(), e.column()))
+        fail(format!(
+            "`{}`:{}:{}: invalid JSON: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        ))
     })
 }
 
@@ -32,7 +38,8 @@ pub fn read_block(program: &Program, path: &Path) -> Result<Vec<Tx>, Failed> {
 }
 
 pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), Failed> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| fail(format!("cannot encode state: {e}")))?;
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| fail(format!("cannot encode state: {e}")))?;
     text.push('\n');
     std::fs::write(path, text).map_err(|e| fail(format!("cannot write `{}`: {e}", path.display())))
 }
@@ -42,7 +49,12 @@ pub fn apply(program: &Program, mut state: State, txs: &[Tx]) -> (String, State)
     let before = state.root();
     let result = stele_exec::apply_block(program, &mut state, txs);
     let mut out = String::new();
-    let width = program.transitions.iter().map(|t| t.name.len()).max().unwrap_or(0);
+    let width = program
+        .transitions
+        .iter()
+        .map(|t| t.name.len())
+        .max()
+        .unwrap_or(0);
     let mut applied = 0;
     for (i, (tx, outcome)) in txs.iter().zip(&result.outcomes).enumerate() {
         let name = &program.transitions[tx.transition].name;
@@ -71,7 +83,9 @@ fn root_hex(root: &stele_exec::Fr) -> String {
 /// Runs one chain's tests and example block; returns the number of failures.
 pub fn test_chain(chain: &Path, bless: bool, color: bool) -> usize {
     eprintln!("     Testing `{}`", chain.display());
-    let Ok((_, program)) = compile_chain(chain, None, color) else { return 1 };
+    let Ok((_, program)) = compile_chain(chain, None, color) else {
+        return 1;
+    };
     let mut failures = 0;
     for (i, test) in program.tests.iter().enumerate() {
         match stele_exec::run_test(&program, i) {
@@ -89,23 +103,32 @@ pub fn test_chain(chain: &Path, bless: bool, color: bool) -> usize {
     }
     let run = || -> Result<(String, serde_json::Value), Failed> {
         let state_path = inputs.join("state.json");
-        let state = if state_path.is_file() { read_state(&program, &state_path)? } else { State::new(&program) };
+        let state = if state_path.is_file() {
+            read_state(&program, &state_path)?
+        } else {
+            State::new(&program)
+        };
         let txs = read_block(&program, &block_path)?;
         let (report, state) = apply(&program, state, &txs);
         Ok((report, state.to_json(&program)))
     };
-    let Ok((report, state)) = run() else { return failures + 1 };
+    let Ok((report, state)) = run() else {
+        return failures + 1;
+    };
     let mut state_text = serde_json::to_string_pretty(&state).unwrap_or_default();
     state_text.push('\n');
     let expected = chain.join("expected");
     if !bless && !expected.is_dir() {
-        eprintln!("example block: applied; no `expected/` outputs to compare (record them with `stele test --bless`)");
+        eprintln!(
+            "example block: applied; no `expected/` outputs to compare (record them with `stele test --bless`)"
+        );
         return failures;
     }
     for (file, actual) in [("run.txt", &report), ("state.json", &state_text)] {
         let path = expected.join(file);
         if bless {
-            let written = std::fs::create_dir_all(&expected).and_then(|_| std::fs::write(&path, actual));
+            let written =
+                std::fs::create_dir_all(&expected).and_then(|_| std::fs::write(&path, actual));
             if let Err(e) = written {
                 eprintln!("error: cannot write `{}`: {e}", path.display());
                 failures += 1;
@@ -119,7 +142,10 @@ pub fn test_chain(chain: &Path, bless: bool, color: bool) -> usize {
                 failures += 1;
             }
             Err(e) => {
-                eprintln!("example block: cannot read `{}`: {e} (run `stele test --bless` to create it)", path.display());
+                eprintln!(
+                    "example block: cannot read `{}`: {e} (run `stele test --bless` to create it)",
+                    path.display()
+                );
                 failures += 1;
             }
         }

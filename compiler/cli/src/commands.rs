@@ -20,18 +20,30 @@ fn error(message: impl std::fmt::Display) -> Failed {
 }
 
 /// Compiles the chain at `path`, printing diagnostics; the program when there were no errors.
-pub fn compile_chain(path: &Path, print_after: Option<&str>, color: bool) -> Result<(Sources, Program), Failed> {
+pub fn compile_chain(
+    path: &Path,
+    print_after: Option<&str>,
+    color: bool,
+) -> Result<(Sources, Program), Failed> {
     let sources = stele_driver::load(path);
     let mut sink = |pass: &str, program: &Program| {
         eprintln!("// IR after {pass}\n{}", stele_ir::print(program));
     };
-    let CompileOutput { db, diagnostics, program } = stele_driver::compile(&sources, print_after, &mut sink);
+    let CompileOutput {
+        db,
+        diagnostics,
+        program,
+    } = stele_driver::compile(&sources, print_after, &mut sink);
     eprint!("{}", stele_diagnostics::render(&db, &diagnostics, color));
     match program {
         Some(p) => Ok((sources, p)),
         None => {
             let n = diagnostics.iter().filter(|d| d.is_error()).count();
-            Err(error(format!("could not compile `{}` due to {n} previous error{}", path.display(), plural(n))))
+            Err(error(format!(
+                "could not compile `{}` due to {n} previous error{}",
+                path.display(),
+                plural(n)
+            )))
         }
     }
 }
@@ -41,9 +53,14 @@ fn plural(n: usize) -> &'static str {
 }
 
 pub fn new(name: &str) -> Outcome {
-    let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if !valid {
-        return Err(error(format!("invalid chain name `{name}`: use letters, digits, `_` and `-`")));
+        return Err(error(format!(
+            "invalid chain name `{name}`: use letters, digits, `_` and `-`"
+        )));
     }
     let root = Path::new(name);
     if root.exists() {
@@ -62,12 +79,16 @@ pub fn new(name: &str) -> Outcome {
     for (rel, text) in files {
         let path = root.join(rel);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| error(format!("cannot create `{}`: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| error(format!("cannot create `{}`: {e}", dir.display())))?;
         }
-        std::fs::write(&path, text).map_err(|e| error(format!("cannot write `{}`: {e}", path.display())))?;
+        std::fs::write(&path, text)
+            .map_err(|e| error(format!("cannot write `{}`: {e}", path.display())))?;
     }
     eprintln!("     Created chain `{name}`");
-    eprintln!("try: stele run {name} --state {name}/inputs/state.json --block {name}/inputs/block.json");
+    eprintln!(
+        "try: stele run {name} --state {name}/inputs/state.json --block {name}/inputs/block.json"
+    );
     Ok(())
 }
 
@@ -93,26 +114,51 @@ test increment_from_zero {
 pub fn check(path: &Path, color: bool) -> Outcome {
     let sources = stele_driver::load(path);
     let out = stele_driver::check(&sources);
-    eprint!("{}", stele_diagnostics::render(&out.db, &out.diagnostics, color));
+    eprint!(
+        "{}",
+        stele_diagnostics::render(&out.db, &out.diagnostics, color)
+    );
     let errors = out.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = out.diagnostics.len() - errors;
     if errors > 0 {
-        return Err(error(format!("could not check `{}` due to {errors} previous error{}", path.display(), plural(errors))));
+        return Err(error(format!(
+            "could not check `{}` due to {errors} previous error{}",
+            path.display(),
+            plural(errors)
+        )));
     }
-    eprintln!("     Checked `{}`: no errors, {warnings} warning{}", sources.manifest.name, plural(warnings));
+    eprintln!(
+        "     Checked `{}`: no errors, {warnings} warning{}",
+        sources.manifest.name,
+        plural(warnings)
+    );
     Ok(())
 }
 
-pub fn build(path: &Path, emit_ir: bool, print_after: Option<&str>, out: Option<PathBuf>, color: bool) -> Outcome {
+pub fn build(
+    path: &Path,
+    emit_ir: bool,
+    print_after: Option<&str>,
+    out: Option<PathBuf>,
+    color: bool,
+) -> Outcome {
     let (sources, program) = compile_chain(path, print_after, color)?;
     if emit_ir {
         print!("{}", stele_ir::print(&program));
         return Ok(());
     }
-    let dir = if path.is_file() { path.parent().unwrap_or(Path::new(".")).to_path_buf() } else { path.to_path_buf() };
-    let out = out.unwrap_or_else(|| dir.join("target").join(format!("{}.steleir", sources.manifest.name)));
+    let dir = if path.is_file() {
+        path.parent().unwrap_or(Path::new(".")).to_path_buf()
+    } else {
+        path.to_path_buf()
+    };
+    let out = out.unwrap_or_else(|| {
+        dir.join("target")
+            .join(format!("{}.steleir", sources.manifest.name))
+    });
     if let Some(parent) = out.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| error(format!("cannot create `{}`: {e}", parent.display())))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| error(format!("cannot create `{}`: {e}", parent.display())))?;
     }
     std::fs::write(&out, stele_ir::to_artifact(&program))
         .map_err(|e| error(format!("cannot write `{}`: {e}", out.display())))?;
@@ -127,7 +173,13 @@ pub fn build(path: &Path, emit_ir: bool, print_after: Option<&str>, out: Option<
     Ok(())
 }
 
-pub fn run(path: &Path, state: Option<PathBuf>, block_path: &Path, out: Option<PathBuf>, color: bool) -> Outcome {
+pub fn run(
+    path: &Path,
+    state: Option<PathBuf>,
+    block_path: &Path,
+    out: Option<PathBuf>,
+    color: bool,
+) -> Outcome {
     let (_, program) = compile_chain(path, None, color)?;
     let state = match &state {
         Some(p) => block::read_state(&program, p)?,
@@ -154,7 +206,10 @@ pub fn test(path: &Path, bless: bool, color: bool) -> Outcome {
             .collect();
         found.sort();
         if found.is_empty() {
-            return Err(error(format!("no chain in `{}` (a chain folder has a `Stele.toml`)", path.display())));
+            return Err(error(format!(
+                "no chain in `{}` (a chain folder has a `Stele.toml`)",
+                path.display()
+            )));
         }
         found
     };
@@ -165,6 +220,10 @@ pub fn test(path: &Path, bless: bool, color: bool) -> Outcome {
     if failures > 0 {
         return Err(error(format!("{failures} test{} failed", plural(failures))));
     }
-    eprintln!("all tests passed ({} chain{})", chains.len(), plural(chains.len()));
+    eprintln!(
+        "all tests passed ({} chain{})",
+        chains.len(),
+        plural(chains.len())
+    );
     Ok(())
 }

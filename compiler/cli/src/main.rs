@@ -92,17 +92,27 @@ fn main() -> ExitCode {
     let outcome = std::panic::catch_unwind(move || match cli.command {
         Command::New { name } => commands::new(&name),
         Command::Check { path } => commands::check(&path, color),
-        Command::Build { path, emit, print_after, out } => {
-            commands::build(&path, emit.is_some(), print_after.as_deref(), out, color)
-        }
-        Command::Run { path, state, block, out } => commands::run(&path, state, &block, out, color),
+        Command::Build {
+            path,
+            emit,
+            print_after,
+            out,
+        } => commands::build(&path, emit.is_some(), print_after.as_deref(), out, color),
+        Command::Run {
+            path,
+            state,
+            block,
+            out,
+        } => commands::run(&path, state, &block, out, color),
         Command::Test { path, bless } => commands::test(&path, bless, color),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(commands::Failed)) => ExitCode::FAILURE,
         Err(_) => {
-            eprintln!("error: internal compiler error: the command crashed (a bug in stele; please report it)");
+            eprintln!(
+                "error: internal compiler error: the command crashed (a bug in stele; please report it)"
+            );
             ExitCode::from(101)
         }
     }

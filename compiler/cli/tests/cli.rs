@@ -14,7 +14,9 @@ fn stele(dir: &Path, args: &[&str]) -> String {
         .expect("the stele binary runs");
     format!(
         "exit: {}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code().map_or("signal".to_string(), |c| c.to_string()),
+        out.status
+            .code()
+            .map_or("signal".to_string(), |c| c.to_string()),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
@@ -27,7 +29,11 @@ fn manifest_dir() -> PathBuf {
 #[test]
 fn cases() {
     let cases = manifest_dir().join("tests/cases");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cases).unwrap().flatten().map(|e| e.path()).collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cases)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     dirs.sort();
     assert!(!dirs.is_empty());
     for dir in dirs {
@@ -38,7 +44,10 @@ fn cases() {
         insta::with_settings!({ snapshot_suffix => name.clone(), description => cmd.trim(), omit_expression => true }, {
             insta::assert_snapshot!("case", output);
         });
-        assert!(!output.contains("internal compiler error"), "{name} crashed:\n{output}");
+        assert!(
+            !output.contains("internal compiler error"),
+            "{name} crashed:\n{output}"
+        );
     }
 }
 
@@ -48,7 +57,10 @@ fn every_example_passes_stele_test() {
     let out = stele(&examples, &["test", "."]);
     assert!(out.starts_with("exit: 0"), "{out}");
     for name in ["counter", "token", "vm", "amm"] {
-        assert!(out.contains(&format!("Testing `./{name}`")), "{name} not tested:\n{out}");
+        assert!(
+            out.contains(&format!("Testing `./{name}`")),
+            "{name} not tested:\n{out}"
+        );
     }
 }
 
@@ -63,15 +75,27 @@ fn garbage_sources_are_reported_not_crashed_on() {
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("empty.stele", Vec::new()),
         ("not_utf8.stele", vec![b's', b't', 0xff, 0xfe, b'\n']),
-        ("noise.stele", b"}{)(][ ;;; fn fn state state => -> :: @ # $ \x01".to_vec()),
-        ("nested.stele", "transition t() { let x = ".bytes().chain(std::iter::repeat_n(b'(', 20_000)).collect()),
+        (
+            "noise.stele",
+            b"}{)(][ ;;; fn fn state state => -> :: @ # $ \x01".to_vec(),
+        ),
+        (
+            "nested.stele",
+            "transition t() { let x = "
+                .bytes()
+                .chain(std::iter::repeat_n(b'(', 20_000))
+                .collect(),
+        ),
         ("huge.stele", big.into_bytes()),
     ];
     for (name, bytes) in cases {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).unwrap();
         let out = stele(dir.path(), &["check", name]);
-        assert!(!out.contains("internal compiler error") && !out.contains("panicked"), "{name}:\n{out}");
+        assert!(
+            !out.contains("internal compiler error") && !out.contains("panicked"),
+            "{name}:\n{out}"
+        );
         if name != "huge.stele" {
             assert!(out.starts_with("exit: 1"), "{name} should fail:\n{out}");
         }
@@ -89,7 +113,16 @@ fn new_chain_checks_runs_and_tests() {
     assert!(out.starts_with("exit: 0"), "{out}");
     let out = stele(
         dir.path(),
-        &["run", "demo", "--state", "demo/inputs/state.json", "--block", "demo/inputs/block.json", "--out", "new.json"],
+        &[
+            "run",
+            "demo",
+            "--state",
+            "demo/inputs/state.json",
+            "--block",
+            "demo/inputs/block.json",
+            "--out",
+            "new.json",
+        ],
     );
     assert!(out.contains("applied 1 of 1 transactions"), "{out}");
     let state = std::fs::read_to_string(dir.path().join("new.json")).unwrap();

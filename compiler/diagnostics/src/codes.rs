@@ -53,6 +53,7 @@ codes! {
     E1010 = Error, "constant defined in terms of itself";
     E1011 = Error, "`builtin fn` outside the standard library, or unknown builtin";
     E1012 = Error, "recursive type has infinite size";
+    E1013 = Error, "chain declares no transitions and no tests";
 
     E2001 = Error, "mismatched types";
     E2002 = Error, "operator cannot be applied to this type";
@@ -86,7 +87,7 @@ codes! {
 
     W2001 = Warning, "unused variable";
     W2002 = Warning, "unreachable `match` arm";
-    W2003 = Warning, "chain declares no transitions";
+
 }
 
 #[cfg(test)]

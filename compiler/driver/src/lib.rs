@@ -69,8 +69,10 @@ impl CheckOutput {
 pub fn load(path: &Path) -> Sources {
     let mut sources = Sources::default();
     if path.is_file() {
-        sources.manifest.name =
-            path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "chain".into());
+        sources.manifest.name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "chain".into());
         read_source(&mut sources, path, path.display().to_string(), Vec::new());
         return sources;
     }
@@ -79,16 +81,29 @@ pub fn load(path: &Path) -> Sources {
         Ok(text) => match Manifest::parse(&text) {
             Ok(m) => sources.manifest = m,
             Err((message, range)) => {
-                let file = SourceFile { name: display_name(path, &manifest_path), module: Vec::new(), text };
+                let file = SourceFile {
+                    name: display_name(path, &manifest_path),
+                    module: Vec::new(),
+                    text,
+                };
                 let (start, end) = range.unwrap_or((0, 0));
                 let span_file = FileId(0); // rewritten when the db is built
-                let d = Diagnostic::new(Code::E4002, message, Span::new(span_file, start, end), "here")
-                    .with_help("see docs/reference.md for the manifest's fields");
+                let d = Diagnostic::new(
+                    Code::E4002,
+                    message,
+                    Span::new(span_file, start, end),
+                    "here",
+                )
+                .with_help("see docs/reference.md for the manifest's fields");
                 sources.problems.push((file, d));
             }
         },
         Err(e) => {
-            let file = SourceFile { name: display_name(path, &manifest_path), module: Vec::new(), text: String::new() };
+            let file = SourceFile {
+                name: display_name(path, &manifest_path),
+                module: Vec::new(),
+                text: String::new(),
+            };
             let d = Diagnostic::new(Code::E4002, format!("cannot read `Stele.toml`: {e}"), Span::default(), "")
                 .with_help("a chain folder holds `Stele.toml` and `src/main.stele`; `stele new NAME` creates one");
             sources.problems.push((file, d));
@@ -101,27 +116,44 @@ pub fn load(path: &Path) -> Sources {
     found.sort();
     for file in found {
         let rel = file.strip_prefix(&src).unwrap_or(&file).with_extension("");
-        let mut module: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        let mut module: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
         if module == ["main"] {
             module.clear();
         }
         read_source(&mut sources, &file, display_name(path, &file), module);
     }
     if sources.files.is_empty() && sources.problems.is_empty() {
-        let file = SourceFile { name: display_name(path, &src.join("main.stele")), module: Vec::new(), text: String::new() };
-        let d = Diagnostic::new(Code::E4003, "chain has no source files: expected `src/main.stele`", Span::default(), "")
-            .with_help("put the chain's state and transitions in `src/main.stele`");
+        let file = SourceFile {
+            name: display_name(path, &src.join("main.stele")),
+            module: Vec::new(),
+            text: String::new(),
+        };
+        let d = Diagnostic::new(
+            Code::E4003,
+            "chain has no source files: expected `src/main.stele`",
+            Span::default(),
+            "",
+        )
+        .with_help("put the chain's state and transitions in `src/main.stele`");
         sources.problems.push((file, d));
     }
     sources
 }
 
 fn display_name(root: &Path, file: &Path) -> String {
-    file.strip_prefix(root).unwrap_or(file).display().to_string()
+    file.strip_prefix(root)
+        .unwrap_or(file)
+        .display()
+        .to_string()
 }
 
 fn collect_stele_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let p = entry.path();
         if p.is_dir() {
@@ -136,17 +168,35 @@ fn read_source(sources: &mut Sources, path: &Path, name: String, module: Vec<Str
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
-            let file = SourceFile { name, module, text: String::new() };
-            let d = Diagnostic::new(Code::E4001, format!("cannot read `{}`: {e}", file.name), Span::default(), "");
+            let file = SourceFile {
+                name,
+                module,
+                text: String::new(),
+            };
+            let d = Diagnostic::new(
+                Code::E4001,
+                format!("cannot read `{}`: {e}", file.name),
+                Span::default(),
+                "",
+            );
             sources.problems.push((file, d));
             return;
         }
     };
     if bytes.len() > MAX_SOURCE_BYTES {
-        let file = SourceFile { name, module, text: String::new() };
+        let file = SourceFile {
+            name,
+            module,
+            text: String::new(),
+        };
         let d = Diagnostic::new(
             Code::E4001,
-            format!("`{}` is {} bytes; source files are limited to {} bytes", file.name, bytes.len(), MAX_SOURCE_BYTES),
+            format!(
+                "`{}` is {} bytes; source files are limited to {} bytes",
+                file.name,
+                bytes.len(),
+                MAX_SOURCE_BYTES
+            ),
             Span::default(),
             "",
         )
@@ -175,8 +225,15 @@ fn read_source(sources: &mut Sources, path: &Path, name: String, module: Vec<Str
 /// Sources from memory: a single root module (used by tests and tools).
 pub fn sources_from_text(name: &str, text: &str) -> Sources {
     Sources {
-        manifest: Manifest { name: "chain".into(), ..Manifest::default() },
-        files: vec![SourceFile { name: name.into(), module: Vec::new(), text: text.into() }],
+        manifest: Manifest {
+            name: "chain".into(),
+            ..Manifest::default()
+        },
+        files: vec![SourceFile {
+            name: name.into(),
+            module: Vec::new(),
+            text: text.into(),
+        }],
         problems: Vec::new(),
     }
 }
@@ -201,36 +258,66 @@ pub fn check(sources: &Sources) -> CheckOutput {
         let id = db.add(&file.name, &file.text);
         let (ast, parse_errors) = stele_syntax::parse_file(id, &file.text);
         diagnostics.extend(parse_errors);
-        modules.push(ModuleSource { path: file.module, file: id, ast });
+        modules.push(ModuleSource {
+            path: file.module,
+            file: id,
+            ast,
+        });
     }
-    if sources.problems.iter().any(|(_, d)| d.code == Code::E4002 || d.code == Code::E4003) {
-        return CheckOutput { db, diagnostics, checked: None };
+    if sources
+        .problems
+        .iter()
+        .any(|(_, d)| d.code == Code::E4002 || d.code == Code::E4003)
+    {
+        return CheckOutput {
+            db,
+            diagnostics,
+            checked: None,
+        };
     }
     let (checked, check_errors) = stele_sema::check(&db, modules);
     diagnostics.extend(check_errors);
-    CheckOutput { db, diagnostics, checked: Some(checked) }
+    CheckOutput {
+        db,
+        diagnostics,
+        checked: Some(checked),
+    }
 }
 
 /// Checks, lowers to IR and optimises. `print_after` names a pass whose output `sink` receives
 /// (`"lower"` for the IR straight out of lowering).
-pub fn compile(sources: &Sources, print_after: Option<&str>, sink: &mut dyn FnMut(&str, &stele_ir::Program)) -> CompileOutput {
-    let CheckOutput { db, mut diagnostics, checked } = check(sources);
+pub fn compile(
+    sources: &Sources,
+    print_after: Option<&str>,
+    sink: &mut dyn FnMut(&str, &stele_ir::Program),
+) -> CompileOutput {
+    let CheckOutput {
+        db,
+        mut diagnostics,
+        checked,
+    } = check(sources);
     let errors = diagnostics.iter().any(Diagnostic::is_error);
     let program = match checked {
-        Some(checked) if !errors => match stele_sema::lower(&checked, &db, &sources.manifest.name) {
-            Ok(mut program) => {
-                if print_after == Some("lower") {
-                    sink("lower", &program);
+        Some(checked) if !errors => {
+            match stele_sema::lower(&checked, &db, &sources.manifest.name) {
+                Ok(mut program) => {
+                    if print_after == Some("lower") {
+                        sink("lower", &program);
+                    }
+                    stele_ir::optimize_with(&mut program, print_after, sink);
+                    Some(program)
                 }
-                stele_ir::optimize_with(&mut program, print_after, sink);
-                Some(program)
+                Err(errs) => {
+                    diagnostics.extend(errs);
+                    None
+                }
             }
-            Err(errs) => {
-                diagnostics.extend(errs);
-                None
-            }
-        },
+        }
         _ => None,
     };
-    CompileOutput { db, diagnostics, program }
+    CompileOutput {
+        db,
+        diagnostics,
+        program,
+    }
 }

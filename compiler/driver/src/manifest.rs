@@ -15,7 +15,11 @@ pub struct Manifest {
 
 impl Default for Manifest {
     fn default() -> Self {
-        Manifest { name: "chain".into(), id: 0, block_size: 16 }
+        Manifest {
+            name: "chain".into(),
+            id: 0,
+            block_size: 16,
+        }
     }
 }
 
@@ -48,14 +52,29 @@ impl Manifest {
         })?;
         let c = file.chain;
         let valid_name = !c.name.is_empty()
-            && c.name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-');
+            && c.name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-');
         if !valid_name {
-            return Err((format!("invalid chain name `{}`: use letters, digits, `_` and `-`", c.name), find(text, &c.name)));
+            return Err((
+                format!(
+                    "invalid chain name `{}`: use letters, digits, `_` and `-`",
+                    c.name
+                ),
+                find(text, &c.name),
+            ));
         }
         if c.block_size == 0 || c.block_size > 1 << 16 {
-            return Err(("`block_size` must be between 1 and 65536".into(), find(text, "block_size")));
+            return Err((
+                "`block_size` must be between 1 and 65536".into(),
+                find(text, "block_size"),
+            ));
         }
-        Ok(Manifest { name: c.name, id: c.id, block_size: c.block_size })
+        Ok(Manifest {
+            name: c.name,
+            id: c.id,
+            block_size: c.block_size,
+        })
     }
 }
 
@@ -70,7 +89,14 @@ mod tests {
     #[test]
     fn defaults_and_errors() {
         let m = Manifest::parse("[chain]\nname = \"t\"\n").unwrap();
-        assert_eq!(m, Manifest { name: "t".into(), id: 0, block_size: 16 });
+        assert_eq!(
+            m,
+            Manifest {
+                name: "t".into(),
+                id: 0,
+                block_size: 16
+            }
+        );
         assert!(Manifest::parse("[chain]\nname = \"a b\"\n").is_err());
         assert!(Manifest::parse("[chain]\nname = \"t\"\nblock_size = 0\n").is_err());
         let (msg, span) = Manifest::parse("[chain]\nname = \"t\"\ncolour = 1\n").unwrap_err();

@@ -145,6 +145,7 @@ impl<'a> Checker<'a> {
         if chain_modules.is_empty()
             || !self.defs.transitions.is_empty()
             || !self.transition_src.is_empty()
+            || !self.defs.tests.is_empty()
         {
             return;
         }
@@ -154,10 +155,10 @@ impl<'a> Checker<'a> {
             .unwrap_or_default();
         self.report(
             Diagnostic::new(
-                Code::W2003,
+                Code::E1013,
                 "chain declares no transitions",
                 Span::new(file, 0, 0),
-                "no `transition` in any module",
+                "no `transition` or `test` in any module",
             )
             .with_help(
                 "add a `transition name(params) { ... }` item; without one no transaction can run",

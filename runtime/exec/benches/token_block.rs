@@ -42,7 +42,12 @@ fn compiled() -> (Executable, State, Vec<Tx>) {
         .expect("examples/token compiles");
     let exe = Executable::new(&program).expect("loads");
     let accounts: Map<String, Value> = (0..ACCOUNTS)
-        .map(|k| (k.to_string(), json!({ "balance": START_BALANCE.to_string(), "nonce": 0 })))
+        .map(|k| {
+            (
+                k.to_string(),
+                json!({ "balance": START_BALANCE.to_string(), "nonce": 0 }),
+            )
+        })
         .collect();
     let state = State::from_json(&program, &json!({ "accounts": accounts })).expect("state");
     let transfer = exe.transition_index("transfer").expect("transfer");
@@ -85,7 +90,13 @@ impl Hand {
             accounts.insert(k, (START_BALANCE, 0));
             tree.set_leaf(k as u64, leaf(START_BALANCE, 0));
         }
-        Hand { accounts, tree, fees: 0, supply: 0, dirty: BTreeSet::new() }
+        Hand {
+            accounts,
+            tree,
+            fees: 0,
+            supply: 0,
+            dirty: BTreeSet::new(),
+        }
     }
 
     fn transfer(
@@ -107,9 +118,17 @@ impl Hand {
         if balance < total {
             return Err("insufficient balance");
         }
-        let sender = (balance - total, n.checked_add(1).ok_or("arithmetic overflow")?);
+        let sender = (
+            balance - total,
+            n.checked_add(1).ok_or("arithmetic overflow")?,
+        );
         let (to_balance, to_nonce) = self.accounts.get(&to).copied().unwrap_or((0, 0));
-        let receiver = (to_balance.checked_add(amount).ok_or("arithmetic overflow")?, to_nonce);
+        let receiver = (
+            to_balance
+                .checked_add(amount)
+                .ok_or("arithmetic overflow")?,
+            to_nonce,
+        );
         let fees = self.fees.checked_add(fee).ok_or("arithmetic overflow")?;
         for (key, (b, n)) in [(from, sender), (to, receiver)] {
             self.accounts.insert(key, (b, n));
@@ -128,7 +147,11 @@ impl Hand {
             let (b, n) = self.accounts[&key];
             self.tree.set_leaf(key as u64, leaf(b, n));
         }
-        hash_list(&[self.tree.root(), fr_from_u128(self.fees as u128), fr_from_u128(self.supply as u128)])
+        hash_list(&[
+            self.tree.root(),
+            fr_from_u128(self.fees as u128),
+            fr_from_u128(self.supply as u128),
+        ])
     }
 
     fn apply(&mut self, block: &[(u32, u32, u64, u64, u32)], deferred: bool) -> Fr {
@@ -146,25 +169,45 @@ fn bench(c: &mut Criterion) {
 
     // All three must agree before any of them is timed.
     let stele_root = apply_block(&exe, &mut state.clone(), &txs).root;
-    assert_eq!(stele_root, hand.clone().apply(&block, false), "compiled and hand-written roots differ");
+    assert_eq!(
+        stele_root,
+        hand.clone().apply(&block, false),
+        "compiled and hand-written roots differ"
+    );
     assert_eq!(stele_root, hand.clone().apply(&block, true));
 
     let mut group = c.benchmark_group("token_block");
     group.throughput(Throughput::Elements(BLOCK as u64));
     group.sample_size(10);
     group.bench_function("stele", |b| {
-        b.iter_batched(|| state.clone(), |mut s| apply_block(&exe, &mut s, &txs).root, BatchSize::LargeInput)
+        b.iter_batched(
+            || state.clone(),
+            |mut s| apply_block(&exe, &mut s, &txs).root,
+            BatchSize::LargeInput,
+        )
     });
     group.bench_function("hand-written eager paths", |b| {
-        b.iter_batched(|| hand.clone(), |mut h| h.apply(&block, false), BatchSize::LargeInput)
+        b.iter_batched(
+            || hand.clone(),
+            |mut h| h.apply(&block, false),
+            BatchSize::LargeInput,
+        )
     });
     group.bench_function("hand-written deferred paths", |b| {
-        b.iter_batched(|| hand.clone(), |mut h| h.apply(&block, true), BatchSize::LargeInput)
+        b.iter_batched(
+            || hand.clone(),
+            |mut h| h.apply(&block, true),
+            BatchSize::LargeInput,
+        )
     });
     group.finish();
 
     c.bench_function("apply_tx_traced 1 transfer", |b| {
-        b.iter_batched(|| state.clone(), |mut s| apply_tx_traced(&exe, &mut s, &txs[0]), BatchSize::LargeInput)
+        b.iter_batched(
+            || state.clone(),
+            |mut s| apply_tx_traced(&exe, &mut s, &txs[0]),
+            BatchSize::LargeInput,
+        )
     });
 }
 
