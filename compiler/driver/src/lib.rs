@@ -222,22 +222,6 @@ fn read_source(sources: &mut Sources, path: &Path, name: String, module: Vec<Str
     }
 }
 
-/// Sources from memory: a single root module (used by tests and tools).
-pub fn sources_from_text(name: &str, text: &str) -> Sources {
-    Sources {
-        manifest: Manifest {
-            name: "chain".into(),
-            ..Manifest::default()
-        },
-        files: vec![SourceFile {
-            name: name.into(),
-            module: Vec::new(),
-            text: text.into(),
-        }],
-        problems: Vec::new(),
-    }
-}
-
 /// Parses and checks: the whole front end, no code generation.
 pub fn check(sources: &Sources) -> CheckOutput {
     let mut db = SourceDb::new();

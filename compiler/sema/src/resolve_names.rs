@@ -148,10 +148,31 @@ impl Checker<'_> {
     ) -> Option<Def> {
         let segs = &path.segments;
         let first = segs.first()?;
-        let Some((mut def, span)) = self.lookup(m, &first.name) else {
+        let found = match first.name.as_str() {
+            // The parser only lets these keywords start a path.
+            "crate" => self.crate_root(m, first.span),
+            // `super::` and `self::` were reported by the lexer (`E0007`).
+            "super" | "self" => return None,
+            name => self.lookup(m, name),
+        };
+        let Some((mut def, span)) = found else {
+            if first.name == "crate" || self.failed_import(m, &first.name) {
+                // Already reported.
+                return None;
+            }
             let mut names = self.visible_names(m);
             names.extend(extra.iter().cloned());
+            if (segs.len() > 1 || kind == PathKind::Import) && !self.defs.module(m).is_std() {
+                names.push("crate".to_string());
+            }
             let hint = suggest(&first.name, names.iter().map(String::as_str));
+            // An item of the root module, named without `crate::` from another module.
+            let in_root = match self.defs.modules[0].items.get(&first.name) {
+                Some(&(_, def_span)) if m != ModuleId(0) && !self.defs.module(m).is_std() => {
+                    Some(def_span)
+                }
+                _ => None,
+            };
             let d = if segs.len() > 1 || kind == PathKind::Import {
                 let d = Diagnostic::new(
                     Code::E1004,
@@ -182,9 +203,22 @@ impl Checker<'_> {
                     "not found in this scope",
                 )
             };
-            self.report(match hint {
-                Some(h) => d.with_help(format!("did you mean `{h}`?")),
-                None => d,
+            self.report(match (in_root, hint) {
+                (Some(def_span), _) => {
+                    let help = if kind == PathKind::Import {
+                        format!("write `use crate::{};`", path_text(path))
+                    } else {
+                        format!(
+                            "write `crate::{}`, or import it with `use crate::{};`",
+                            path_text(path),
+                            first.name
+                        )
+                    };
+                    d.with_secondary(def_span, "defined in the root module")
+                        .with_help(help)
+                }
+                (None, Some(h)) => d.with_help(format!("did you mean `{h}`?")),
+                (None, None) => d,
             });
             return None;
         };
@@ -257,6 +291,32 @@ impl Checker<'_> {
             }
         }
         Some(def)
+    }
+
+    /// `crate`: the chain's root module. The standard library is shared by every chain, so
+    /// `crate` means nothing there: reported.
+    fn crate_root(&mut self, m: ModuleId, span: Span) -> Option<(Def, Span)> {
+        if self.defs.module(m).is_std() {
+            let d = Diagnostic::new(
+                Code::E1004,
+                "`crate` cannot be used in the standard library",
+                span,
+                "no chain root here",
+            )
+            .with_note("the standard library is shared by every chain")
+            .with_help("name standard library items from `std`, as in `std::math::max`");
+            self.report(d);
+            return None;
+        }
+        let root = ModuleId(0);
+        Some((Def::Module(root), self.module_span(root)))
+    }
+
+    /// Whether `name` is imported into `m` by a `use` that failed (and was reported).
+    fn failed_import(&self, m: ModuleId, name: &str) -> bool {
+        self.imports[m.0 as usize]
+            .iter()
+            .any(|i| i.name == name && i.progress == Progress::Done && i.result.is_none())
     }
 
     /// A name inside a module (its items and child modules) or an enum (its variants).

@@ -104,3 +104,47 @@ transition t(a: u64) {
         stele_diagnostics::render(&db, &diags, false)
     );
 }
+
+/// `super::` and `self::` paths are syntax errors (`E0007`, pointing to `crate::`); the parser
+/// keeps the `use` or expression around them, and the checker adds nothing about them or about
+/// the names they import.
+#[test]
+fn relative_paths_are_reported_once() {
+    let files = [
+        (
+            "src/main.stele",
+            "const LIMIT: u64 = 5;\nstate { total: u64 }\n\
+             transition t(a: u64) { state.total = a + helpers::f(a); }\n",
+        ),
+        (
+            "src/helpers.stele",
+            "use super::LIMIT;\nuse self::inner::{Point, make};\n\n\
+             fn f(a: u64) -> u64 {\n    let p: Point = make(a);\n    let b: super::Amount = 1;\n    \
+             LIMIT + super::LIMIT + self::g() + b + p.x\n}\nfn g() -> u64 { 1 }\n",
+        ),
+    ];
+    let mut db = stele_diagnostics::SourceDb::new();
+    let mut modules = Vec::new();
+    let mut diags = Vec::new();
+    for (name, text) in files {
+        let file = db.add(name, text);
+        let (ast, parse) = stele_syntax::parse_file(file, text);
+        diags.extend(parse);
+        modules.push(stele_sema::ModuleSource {
+            path: module_path(name),
+            file,
+            ast,
+        });
+    }
+    let (_, check) = stele_sema::check(&db, modules);
+    diags.extend(check);
+    let rendered = stele_diagnostics::render(&db, &diags, false);
+    let codes: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["E0007"; 5], "{rendered}");
+    assert!(
+        diags
+            .iter()
+            .all(|d| d.help.as_deref().is_some_and(|h| h.contains("`crate`"))),
+        "{rendered}"
+    );
+}

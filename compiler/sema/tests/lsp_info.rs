@@ -76,3 +76,34 @@ struct Account {
     out.extend(docs);
     insta::assert_snapshot!(out.join("\n"));
 }
+
+#[test]
+fn crate_paths_have_definitions() {
+    let text = r#"//- file: src/main.stele
+const LIMIT: u64 = 5;
+state { total: u64 }
+transition t(a: u64) { state.total = a + wallet::f(); }
+//- file: src/wallet.stele
+use crate::{LIMIT as CAP};
+fn f() -> u64 { crate::LIMIT + CAP }
+"#;
+    let c = check_fixture(text);
+    assert!(c.diags.is_empty(), "{}", render(&c));
+    let files: Vec<_> = c.db.files().collect();
+    let main = files[0];
+    let wallet = *files
+        .iter()
+        .find(|&&f| c.db.name(f) == "src/wallet.stele")
+        .unwrap();
+    let src = c.db.text(wallet).to_string();
+    let at = |needle: &str| src.find(needle).unwrap() as u32;
+    let limit = c.db.text(main).find("LIMIT").unwrap() as u32;
+    let def = |off: u32| c.checked.definition_at(wallet, off).unwrap();
+    // `crate` goes to the root module's file; the names after it to their definitions.
+    let root = def(at("crate::LIMIT +"));
+    assert_eq!((root.file, root.start, root.end), (main, 0, 0));
+    for off in [at("LIMIT +"), at("LIMIT as"), at("CAP }")] {
+        let d = def(off);
+        assert_eq!((d.file, d.start), (main, limit));
+    }
+}

@@ -9,7 +9,9 @@ pub struct Ident {
     pub span: Span,
 }
 
-/// `a::b::c`.
+/// `a::b::c`. The first segment may be the keyword `crate`, the chain's root module
+/// (`crate::a::b`); no other segment can be named `crate`. A first segment `super` or `self` is
+/// a path the lexer already reported (`E0007`), kept so the item around it survives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Path {
     pub segments: Vec<Ident>,

@@ -54,6 +54,7 @@ tokens! {
     As = "as",
     Builtin = "builtin",
     Const = "const",
+    Crate = "crate",
     Else = "else",
     Enum = "enum",
     False = "false",
@@ -127,8 +128,8 @@ tokens! {
 
 /// Words that are not Stele syntax; using one is an `E0007` error.
 const RESERVED: &[&str] = &[
-    "crate", "dyn", "extern", "impl", "mod", "move", "ref", "self", "Self", "static", "super",
-    "trait", "type", "unsafe", "where", "yield", "async", "await",
+    "dyn", "extern", "impl", "mod", "move", "ref", "self", "Self", "static", "super", "trait",
+    "type", "unsafe", "where", "yield", "async", "await",
 ];
 
 impl fmt::Display for Tok {
@@ -317,9 +318,14 @@ impl Lexer<'_> {
                 }
                 "mod" => "every file is a module: `src/a.stele` is the module `a`",
                 "type" => "Stele has no type aliases",
-                "self" | "super" | "crate" | "Self" => {
-                    "write the path from a module name, as in `use token::Account;`"
+                "super" => {
+                    "Stele has no relative paths: start the path at `crate`, the chain's root module, as in `crate::account::Account`"
                 }
+                "self" if self.text[self.pos..].trim_start().starts_with("::") => {
+                    "Stele has no relative paths: name an item of this module directly, or start the path at `crate`, the chain's root module"
+                }
+                "self" => "Stele has no methods; pass the value to a free function `fn f(x: T)`",
+                "Self" => "Stele has no methods or `impl` blocks; write the type's name",
                 _ => "this word is reserved and cannot be used as a name",
             };
             self.error(

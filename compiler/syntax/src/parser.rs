@@ -662,6 +662,7 @@ fn starts_statement(tok: &Tok) -> bool {
     matches!(
         tok,
         Tok::Ident(_)
+            | Tok::Crate
             | Tok::Int(_)
             | Tok::Str(_)
             | Tok::True
@@ -829,6 +830,22 @@ impl Errors<'_> {
                 );
             }
         }
+        // `crate` alone: point at it rather than at whatever follows.
+        if expected.iter().any(|t| t == "\"::\"")
+            && let Some(&(cl, cr)) = self.previous_span(l)
+            && &self.text[cl..cr] == "crate"
+        {
+            return Some(
+                Diagnostic::new(
+                    Code::E0001,
+                    format!("expected `::` after `crate`, found {found}"),
+                    self.span(cl, cr),
+                    "`crate` alone is not a path",
+                )
+                .with_secondary(self.span(l, r), "unexpected token")
+                .with_help("`crate` is the chain's root module: name an item in it, as in `crate::Account`"),
+            );
+        }
         let message = match &list {
             Some(list) => format!("expected {list}, found {found}"),
             None => format!("unexpected {found}"),
@@ -867,8 +884,13 @@ impl Errors<'_> {
     }
 
     fn previous_token_end(&self, l: usize) -> Option<usize> {
+        self.previous_span(l).map(|&(_, end)| end)
+    }
+
+    /// The span of the token before the one at `l`.
+    fn previous_span(&self, l: usize) -> Option<&(usize, usize)> {
         let i = self.spans.partition_point(|(start, _)| *start < l);
-        i.checked_sub(1).map(|i| self.spans[i].1)
+        i.checked_sub(1).map(|i| &self.spans[i])
     }
 
     /// How a found token is named: its text, shortened.
@@ -925,6 +947,8 @@ const HIDDEN: &[&str] = &[
     "\"while\"",
     "\"loop\"",
     "\"pub\"",
+    "\"super\"",
+    "\"self\"",
     "Reserved",
 ];
 /// Tokens that start an expression besides `EXPR_START`; folded into "an expression".
@@ -937,6 +961,7 @@ const EXPR_START_MORE: &[&str] = &[
     "\"test\"",
     "\"transition\"",
     "\"builtin\"",
+    "\"crate\"",
 ];
 
 /// `one of `a`, `b`, or `c``, folding expression starts and operators into a word each.
@@ -974,11 +999,17 @@ fn describe_expected(expected: &[String]) -> Option<String> {
         rest.retain(|t| !TYPE_START.contains(t) && !EXPR_START_MORE.contains(t));
         words.push("a type".to_string());
     }
+    // Where a path may start, `crate` goes with "an identifier".
     if has_all(
         &["Ident", "\"test\"", "\"transition\"", "\"builtin\""],
         &rest,
     ) {
-        rest.retain(|t| !matches!(*t, "\"test\"" | "\"transition\"" | "\"builtin\""));
+        rest.retain(|t| {
+            !matches!(
+                *t,
+                "\"test\"" | "\"transition\"" | "\"builtin\"" | "\"crate\""
+            )
+        });
     }
     // Tokens first, then words ("an identifier", "an expression").
     let mut names: Vec<String> = rest.iter().map(|t| terminal_name(t)).collect();

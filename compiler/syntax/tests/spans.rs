@@ -76,3 +76,35 @@ fn diagnostics_point_at_the_offending_text() {
         .expect("unknown character");
     assert_eq!(text_of(text, at.primary.span), "@");
 }
+
+#[test]
+fn crate_path_spans() {
+    let text = "use crate::{a::B, C as D};\nfn f() -> crate::T { crate::m::g() }";
+    let (file, diagnostics) = parse_file(FileId(0), text);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let ItemKind::Use(decls) = &file.items[0].kind else {
+        panic!("not a use")
+    };
+    let segments: Vec<&str> = decls[0]
+        .path
+        .segments
+        .iter()
+        .map(|s| text_of(text, s.span))
+        .collect();
+    assert_eq!(segments, ["crate", "a", "B"]);
+    assert_eq!(text_of(text, decls[1].path.segments[0].span), "crate");
+    assert_eq!(text_of(text, decls[1].alias.as_ref().unwrap().span), "D");
+    let ItemKind::Fn(f) = &file.items[1].kind else {
+        panic!("not a fn")
+    };
+    assert_eq!(text_of(text, f.ret.as_ref().unwrap().span), "crate::T");
+    let tail = f.body.as_ref().unwrap().tail.as_ref().unwrap();
+    let ExprKind::Call { callee, .. } = &tail.kind else {
+        panic!("not a call")
+    };
+    let ExprKind::Path { path, .. } = &callee.kind else {
+        panic!("not a path")
+    };
+    assert_eq!(text_of(text, path.span), "crate::m::g");
+    assert_eq!(text_of(text, path.segments[0].span), "crate");
+}
