@@ -128,7 +128,7 @@ pub enum BinOp {
     Le,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Op {
     /// A constant of the instruction's result type.
     Const(Felt),

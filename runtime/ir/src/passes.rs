@@ -1,6 +1,7 @@
 //! The IR optimisation pipeline: passes are plain `fn(&mut Program)` over verified programs,
 //! run in the order of [`PIPELINE`]; each must leave a verified program verified.
 
+mod eliminate_common_subexpressions;
 mod eliminate_dead_code;
 mod fold_constants;
 mod renumber_values;
@@ -8,6 +9,7 @@ mod renumber_values;
 use crate::Program;
 use crate::verify::{VerifyError, verify};
 
+pub use eliminate_common_subexpressions::eliminate_common_subexpressions;
 pub use eliminate_dead_code::eliminate_dead_code;
 pub use fold_constants::fold_constants;
 pub use renumber_values::renumber_values;
@@ -21,6 +23,12 @@ pub const PIPELINE: &[(&str, Pass)] = &[
     // First: turns instructions into constants and constant guards into none, which is what
     // makes their operands dead.
     ("fold_constants", fold_constants),
+    // After folding: constants are canonical, so equal folded values merge; before dead-code
+    // elimination, which removes the operands that merging leaves unused.
+    (
+        "eliminate_common_subexpressions",
+        eliminate_common_subexpressions,
+    ),
     // After folding: drops the operands and `assert true`s that folding left unused.
     ("eliminate_dead_code", eliminate_dead_code),
     // Last: the passes before it leave gaps in the numbering, and it changes no meaning.

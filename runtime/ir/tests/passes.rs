@@ -8,7 +8,9 @@ mod interp;
 use std::path::Path;
 
 use interp::{Outcome, run};
-use stele_ir::passes::{eliminate_dead_code, fold_constants, renumber_values};
+use stele_ir::passes::{
+    eliminate_common_subexpressions, eliminate_dead_code, fold_constants, renumber_values,
+};
 use stele_ir::{
     BinOp, Felt, Function, Inst, Loc, Op, PIPELINE, Program, StateField, StateKind, Ty, Type, UnOp,
     ValueId, optimize, optimize_verified, optimize_with, parse, print, verify,
@@ -76,6 +78,14 @@ fn eliminate_dead_code_fixtures() {
 }
 
 #[test]
+fn eliminate_common_subexpressions_fixtures() {
+    fixtures(
+        "eliminate_common_subexpressions",
+        &eliminate_common_subexpressions,
+    );
+}
+
+#[test]
 fn renumber_values_fixtures() {
     fixtures("renumber_values", &renumber_values);
 }
@@ -116,7 +126,12 @@ fn optimize_with_shows_the_program_after_the_named_pass() {
     let names: Vec<&str> = PIPELINE.iter().map(|(n, _)| *n).collect();
     assert_eq!(
         names,
-        ["fold_constants", "eliminate_dead_code", "renumber_values"]
+        [
+            "fold_constants",
+            "eliminate_common_subexpressions",
+            "eliminate_dead_code",
+            "renumber_values"
+        ]
     );
     for name in names {
         assert!(stele_ir::passes::pass(name).is_some());
