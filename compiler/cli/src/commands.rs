@@ -142,6 +142,16 @@ pub fn build(
     out: Option<PathBuf>,
     color: bool,
 ) -> Outcome {
+    let unknown = print_after.filter(|&n| n != "lower" && stele_ir::passes::pass(n).is_none());
+    if let Some(name) = unknown {
+        let passes: Vec<&str> = std::iter::once("lower")
+            .chain(stele_ir::PIPELINE.iter().map(|(n, _)| *n))
+            .collect();
+        let list = passes.join(", ");
+        return Err(error(format!(
+            "unknown pass `{name}`; the passes are: {list}"
+        )));
+    }
     let (sources, program) = compile_chain(path, print_after, color)?;
     if emit_ir {
         print!("{}", stele_ir::print(&program));
