@@ -8,4 +8,6 @@
 
 pub mod files;
 pub mod gates;
+pub mod lower;
+pub mod merkle;
 pub mod poseidon;
