@@ -11,3 +11,4 @@ pub mod gates;
 pub mod lower;
 pub mod merkle;
 pub mod poseidon;
+pub mod poseidon_wide;
