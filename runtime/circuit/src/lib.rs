@@ -1,7 +1,12 @@
 //! The halo2 back end (KZG on BN254): chips that constrain what the native executor computes.
 //!
+//! - [`gates`]: the arithmetic gate and the range-check lookup every IR operation lowers to,
+//!   with gadgets that mirror the IR's guarded, checked operations.
 //! - [`poseidon`]: circomlib's Poseidon permutation (width 3) as a dedicated round gate.
-//! - [`gates`]: the arithmetic gate and the range-check lookup every IR operation lowers to.
+//! - [`poseidon_wide`]: circomlib's Poseidon of any width, and `hash_list`, on the gate chip.
+//! - [`merkle`]: map reads and writes as Merkle paths against a running root.
+//! - [`lower`]: one IR transition, with the executor's trace as witness, to constraints.
+//! - [`files`]: the structured reference string, keys and proofs as versioned files.
 //!
 //! Every chip configures itself on advice columns it is given, so one block circuit can share a
 //! few columns between all of them (the Ethereum verifier's size grows with columns).
