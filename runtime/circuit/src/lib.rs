@@ -11,6 +11,7 @@
 //! Every chip configures itself on advice columns it is given, so one block circuit can share a
 //! few columns between all of them (the Ethereum verifier's size grows with columns).
 
+pub mod block;
 pub mod files;
 pub mod gates;
 pub mod lower;

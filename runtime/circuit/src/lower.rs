@@ -9,6 +9,8 @@
 //!   and all its results are 0. Fallible operations use the guarded gadgets (the guard is
 //!   multiplied in before the check); infallible ones compute their result and then
 //!   [`GateCtx::mask`] it (`g·r`, 1 row). Effects pass the guard to the [`FunctionIo`].
+//!   [`lower_function_guarded`] adds an outer guard `o` (the block circuit's slot selector):
+//!   fallible operations and effects then run under `o ∧ g`.
 //! - **Failures.** Every fallible operation (checked `uN` arithmetic, division, shifts,
 //!   narrowing casts, `assert`) is constrained so that, with the guard on, a failing operation
 //!   has **no satisfying witness**: a transaction the executor rejects cannot be proved.
@@ -276,6 +278,25 @@ pub fn lower_function(
     witness: Option<Witness<'_>>,
     io: &mut dyn FunctionIo,
 ) -> Result<LoweredFunction, LowerError> {
+    lower_function_guarded(ctx, program, function, None, witness, io)
+}
+
+/// [`lower_function`] under an **outer guard** (the block circuit's `active ∧ kind_i`): every
+/// fallible instruction and every effect (state store, map read and write) runs under
+/// `outer ∧ inner` (one `and` row per distinct inner guard, `outer` alone for an unguarded
+/// instruction), so with `outer = 0` nothing can fail and nothing changes, whatever the
+/// parameters. Infallible results keep the inner guard's masks: with `outer = 1` the lowering
+/// is exactly [`lower_function`]'s; with `outer = 0` they are whatever the gadgets compute and
+/// reach no effect. `outer = None` is [`lower_function`].
+pub fn lower_function_guarded(
+    ctx: &mut GateCtx<'_, '_>,
+    program: &Program,
+    function: &Function,
+    outer: Option<&Bit>,
+    witness: Option<Witness<'_>>,
+    io: &mut dyn FunctionIo,
+) -> Result<LoweredFunction, LowerError> {
+    let mut combined: std::collections::HashMap<u32, Bit> = std::collections::HashMap::new();
     let mut steps: Vec<Option<&Step>> = vec![None; function.body.len()];
     if let Some(w) = witness {
         for step in &w.trace.steps {
@@ -307,6 +328,19 @@ pub fn lower_function(
             None => None,
         };
         let g = guard.as_ref();
+        // The guard of fallible operations and effects: outer ∧ inner.
+        let eff: Option<Bit> = match (outer, &guard, inst.guard) {
+            (None, _, _) => guard.clone(),
+            (Some(o), None, _) => Some(o.clone()),
+            (Some(o), Some(i), Some(id)) => Some(
+                combined
+                    .entry(id.0)
+                    .or_insert_with(|| ctx.and(o, i))
+                    .clone(),
+            ),
+            (Some(_), Some(_), None) => unreachable!("a guard bit comes from a guard id"),
+        };
+        let ge = eff.as_ref();
         let result_ty = inst.results.first().map(|r| r.1);
         let outs: Vec<Var> = match &inst.op {
             Op::Const(c) => {
@@ -329,7 +363,7 @@ pub fn lower_function(
             }
             Op::SStore(i, v) => {
                 let v = lw.var(*v)?;
-                io.sstore(ctx, *i, g, &v)?;
+                io.sstore(ctx, *i, ge, &v)?;
                 vec![]
             }
             Op::Unary(op, x) => {
@@ -347,7 +381,7 @@ pub fn lower_function(
                 };
                 vec![ctx.mask(g, &r)]
             }
-            Op::Binary(op, a, b) => vec![lower_binary(ctx, &lw, pc, g, *op, *a, *b)?],
+            Op::Binary(op, a, b) => vec![lower_binary(ctx, &lw, pc, (g, ge), *op, *a, *b)?],
             Op::Select(c, a, b) => {
                 let c = lw.bit(*c)?;
                 let r = ctx.select(&c, &lw.var(*a)?, &lw.var(*b)?);
@@ -368,7 +402,7 @@ pub fn lower_function(
                     }
                 };
                 match narrowing {
-                    Some(n) => vec![ctx.guarded_cast(g, &xv, n)],
+                    Some(n) => vec![ctx.guarded_cast(ge, &xv, n)],
                     None => vec![ctx.mask(g, &xv)],
                 }
             }
@@ -383,14 +417,14 @@ pub fn lower_function(
             }
             Op::Assert { cond, .. } => {
                 let c = lw.bit(*cond)?;
-                ctx.assert_guarded(g, &c);
+                ctx.assert_guarded(ge, &c);
                 vec![]
             }
             Op::MapRead { map, key } => {
                 let key = lw.var(*key)?;
                 let tys: Vec<Ty> = inst.results.iter().map(|r| r.1).collect();
                 let hints: Vec<Value<Fr>> = (0..tys.len()).map(|k| lw.hint(pc, k)).collect();
-                let vals = io.map_read(ctx, *map, &key, g, &tys, &hints)?;
+                let vals = io.map_read(ctx, *map, &key, ge, &tys, &hints)?;
                 if vals.len() != tys.len() {
                     return Err(LowerError::Malformed(format!(
                         "map.read at instruction {pc} returned {} cells for {} results",
@@ -402,7 +436,7 @@ pub fn lower_function(
                     .zip(&tys)
                     .map(|(v, ty)| {
                         type_check(ctx, v, *ty);
-                        ctx.mask(g, v)
+                        ctx.mask(ge, v)
                     })
                     .collect()
             }
@@ -412,7 +446,7 @@ pub fn lower_function(
                     .iter()
                     .map(|v| lw.var(*v))
                     .collect::<Result<Vec<_>, _>>()?;
-                io.map_write(ctx, *map, &key, g, &value)?;
+                io.map_write(ctx, *map, &key, ge, &value)?;
                 vec![]
             }
             Op::Hash(inputs) => {
@@ -490,7 +524,7 @@ fn lower_binary(
     ctx: &mut GateCtx<'_, '_>,
     lw: &Lowerer<'_>,
     pc: usize,
-    g: Option<&Bit>,
+    (g, ge): (Option<&Bit>, Option<&Bit>),
     op: BinOp,
     a: ValueId,
     b: ValueId,
@@ -511,12 +545,12 @@ fn lower_binary(
             let r = ctx.mul(&x, &y);
             ctx.mask(g, &r)
         }
-        (BinOp::Div, Ty::Field) => ctx.guarded_field_div(g, &x, &y),
-        (BinOp::Add, Ty::UInt(n)) => ctx.guarded_add(g, &x, &y, u32::from(n)),
-        (BinOp::Sub, Ty::UInt(n)) => ctx.guarded_sub(g, &x, &y, u32::from(n)),
-        (BinOp::Mul, Ty::UInt(n)) => ctx.guarded_mul(g, &x, &y, u32::from(n)),
-        (BinOp::Div, Ty::UInt(n)) => ctx.guarded_div_rem(g, &x, &y, u32::from(n)).0,
-        (BinOp::Rem, Ty::UInt(n)) => ctx.guarded_div_rem(g, &x, &y, u32::from(n)).1,
+        (BinOp::Div, Ty::Field) => ctx.guarded_field_div(ge, &x, &y),
+        (BinOp::Add, Ty::UInt(n)) => ctx.guarded_add(ge, &x, &y, u32::from(n)),
+        (BinOp::Sub, Ty::UInt(n)) => ctx.guarded_sub(ge, &x, &y, u32::from(n)),
+        (BinOp::Mul, Ty::UInt(n)) => ctx.guarded_mul(ge, &x, &y, u32::from(n)),
+        (BinOp::Div, Ty::UInt(n)) => ctx.guarded_div_rem(ge, &x, &y, u32::from(n)).0,
+        (BinOp::Rem, Ty::UInt(n)) => ctx.guarded_div_rem(ge, &x, &y, u32::from(n)).1,
         (BinOp::And | BinOp::Or | BinOp::Xor, Ty::Bool) => {
             let (xb, yb) = (lw.bit(a)?, lw.bit(b)?);
             let r = match op {
@@ -531,7 +565,7 @@ fn lower_binary(
             ctx.mask(g, &r)
         }
         (BinOp::Shl | BinOp::Shr, Ty::UInt(n)) => {
-            bitwise::shift(ctx, g, &x, &y, u32::from(n), op == BinOp::Shl)
+            bitwise::shift(ctx, ge, &x, &y, u32::from(n), op == BinOp::Shl)
         }
         (BinOp::Eq, _) => {
             let r = ctx.is_equal(&x, &y);

@@ -1,0 +1,988 @@
+//! The block circuit: a proof that applying a block of transactions to the state with root `R0`
+//! gives the state with root `R1`.
+//!
+//! # Public inputs (one instance column, fixed layout)
+//!
+//! | row | value | bound by |
+//! |---|---|---|
+//! | 0 | `chain_id` | copy of a **constant baked in at keygen** (a fixed-column constant of the gate chip), so a verifying key is for one chain |
+//! | 1 | `prev_root` | `hash_list` of the starting state cells (below), the very cells the first slot reads |
+//! | 2 | `new_root` | `hash_list` of the running state cells after the last slot |
+//! | 3 | `tx_commitment` | the last element of the hash chain below |
+//! | 4 | `messages_root` | reserved: the constant 0 |
+//!
+//! The state root is exactly that of `docs/state-commitment.md` and `State::root()`:
+//! `hash_list(S)`, `S` the plain-state scalars and map roots in declaration order.
+//!
+//! # Transaction commitment
+//!
+//! Let `A` be the largest number of flattened parameter scalars among the chain's transitions
+//! ([`arg_width`]). For a transaction `tx` of transition number `kind` with flattened arguments
+//! `a_0 .. a_{m-1}` (`m ≤ A`), its **digest** is
+//! `hash_list([kind, a_0, .., a_{m-1}, 0, .., 0])` (`1 + A` elements, arguments padded with
+//! zeros). The commitment of a block of `n` transactions is `c_n` where `c_0 = 0` and
+//! `c_{i+1} = poseidon2(c_i, digest(tx_i))`; padding slots leave it unchanged (in the circuit:
+//! `c ← select(active, poseidon2(c, digest), c)`). [`tx_commitment`] computes it natively.
+//!
+//! # Slots
+//!
+//! The block has `N` slots (`N` = the chain's `block_size`). Each slot has an `active` bit and
+//! one bit `kind_i` per transition, constrained:
+//!
+//! - booleans, with `Σ_i kind_i = active` (one-hot when active, all zero when not; a sum of
+//!   at most a few thousand booleans cannot wrap, so this is exact);
+//! - **active slots come first**: `active_{s+1} ∧ ¬active_s = 0`. A padding slot followed by an
+//!   active one is forbidden.
+//!
+//! Every slot contains every transition's lowering ([`lower_function_guarded`]) under the outer
+//! guard `kind_i` (which equals `active ∧ kind_i`): every fallible instruction and every effect
+//! runs under `kind_i ∧ inner guard`, so only the selected transition can fail or change state.
+//! The slot's committed arguments are `Σ_i kind_i · param_{i,j}` (the selected transition's
+//! parameter cells), its kind number `Σ_i i · kind_i`.
+//!
+//! **Padding changes nothing**: with `active = 0` every `kind_i = 0`, every store is
+//! `select(0, v, cur) = cur`, every map write's next root is the current root, and the
+//! commitment is `select(0, …, c) = c`; so running state and roots pass through unchanged.
+//!
+//! # State in the circuit
+//!
+//! - **Plain state**: one running cell per flattened scalar. A transition's `sload` reads the
+//!   cells as they were when its lowering began (the IR's semantics: loads see the state at the
+//!   start of the transaction); `sstore` under guard `g` replaces the running cell by
+//!   `select(g, v, cur)`.
+//! - **Maps**: one running root per map. Reads and writes go through [`crate::merkle`] against
+//!   the running root, in execution order, each write updating it at once (so a later access of
+//!   the same transaction sees it: the executor's staged writes). The final tree only depends on
+//!   the final leaves, so the root after the block equals the executor's deferred commit. Leaf =
+//!   `hash_list(flattened value)` ([`merkle::leaf_hash2`] for 2 scalars, otherwise
+//!   [`poseidon_wide::hash_list`]); a write's old leaf is a witness, proven by its path. The
+//!   witness builder keeps its own copy of every map tree (from the starting state plus the
+//!   circuit's writes) for the siblings, since the executor's siblings are those of the tree
+//!   at the start of each transaction.
+//!
+//! # Rejected transactions
+//!
+//! [`BlockCircuit::new`] runs the executor and refuses a block with a rejected transaction
+//! ([`BlockError::Rejected`], the executor's reason). A witness forced through anyway
+//! ([`BlockCircuit::new_forced`], test-only) has no satisfying assignment: the failing
+//! instruction's check runs under an outer guard of 1.
+//!
+//! # Witness order (for fault injection)
+//!
+//! The first `ctx.witness` cells (label `witness`) are the starting state: the plain scalars in
+//! layout order (`0 .. P`), then the map roots in map order (`P .. P + M`). Tests tamper them
+//! with [`BlockCircuit::with_faults`].
+//!
+//! # Size
+//!
+//! Measured by `tests/block.rs` (blocks of 4 slots): counter (2 transitions, 2 plain scalars)
+//! 634 rows, `k = 10`; token (2 transitions, a depth-20 map, 3-scalar state root, 6-element
+//! digests) 42 251 rows, `k = 16`. Every slot pays for every transition, so rows grow with
+//! `block_size × Σ transitions`.
+//!
+//! # Keys
+//!
+//! `Circuit::Params` is `()`: the gates and columns do not depend on the program; the program,
+//! chain id and block size shape only the fixed columns, which
+//! [`BlockCircuit::without_witness`] assigns identically at keygen.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
+use halo2_proofs::halo2curves::bn256::Fr;
+use halo2_proofs::halo2curves::ff::Field;
+use halo2_proofs::plonk::{
+    Advice, Any, Assigned, Assignment, Challenge, Circuit, Column, ConstraintSystem, Error, Fixed,
+    FloorPlanner, Instance, Selector,
+};
+use stele_crypto::MerkleTree;
+use stele_exec::{Executable, Rejection, State, Tx, TxTrace, apply_tx_traced};
+use stele_ir::{Program, StateKind, Ty};
+
+use crate::gates::{Bit, Faults, GateChip, GateConfig, GateCtx, Var};
+use crate::lower::{FunctionIo, LowerError, Witness, lower_function_guarded};
+use crate::merkle;
+use crate::poseidon::{PoseidonChip, PoseidonConfig};
+use crate::poseidon_wide;
+
+/// Number of public inputs: `[chain_id, prev_root, new_root, tx_commitment, messages_root]`.
+pub const PUBLIC_INPUTS: usize = 5;
+
+/// Why a block circuit could not be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlockError {
+    /// More transactions than slots.
+    TooManyTransactions { count: usize, block_size: usize },
+    /// The program does not load in the executor.
+    Program(String),
+    /// Transaction `index` of the block was rejected by the executor: it cannot be in a block.
+    Rejected { index: usize, rejection: Rejection },
+    /// The program uses something the lowering does not support (or is malformed).
+    Lower(LowerError),
+}
+
+impl fmt::Display for BlockError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BlockError::TooManyTransactions { count, block_size } => {
+                write!(
+                    f,
+                    "{count} transactions do not fit in a block of {block_size}"
+                )
+            }
+            BlockError::Program(s) => write!(f, "invalid program: {s}"),
+            BlockError::Rejected { index, rejection } => {
+                write!(f, "transaction {index} is rejected: {rejection}")
+            }
+            BlockError::Lower(e) => write!(f, "cannot lower the program: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for BlockError {}
+
+/// `A`: the largest number of flattened parameter scalars among the transitions.
+pub fn arg_width(program: &Program) -> usize {
+    program
+        .transitions
+        .iter()
+        .map(|f| program.param_scalars(&f.params).len())
+        .max()
+        .unwrap_or(0)
+}
+
+/// The digest of one transaction (see the module docs).
+pub fn tx_digest(program: &Program, tx: &Tx) -> Fr {
+    let width = arg_width(program);
+    let mut list = vec![Fr::from(tx.transition as u64)];
+    list.extend(tx.args.iter().map(|v| v.to_fr()));
+    list.resize(1 + width, Fr::ZERO);
+    stele_crypto::hash_list(&list)
+}
+
+/// The transaction commitment of a block (see the module docs): `c_0 = 0`,
+/// `c_{i+1} = poseidon2(c_i, tx_digest(tx_i))`.
+pub fn tx_commitment(program: &Program, txs: &[Tx]) -> Fr {
+    txs.iter().fold(Fr::ZERO, |c, tx| {
+        stele_crypto::poseidon2(c, tx_digest(program, tx))
+    })
+}
+
+/// **Test-only** deviations of the witness from the honest one (an evil prover).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BlockFault {
+    /// The honest witness.
+    #[default]
+    None,
+    /// Switch on slot `slot`'s `active` bit (and `kind`'s bit, if given), with all-zero
+    /// arguments.
+    ActivateSlot { slot: usize, kind: Option<usize> },
+    /// Add 1 to the level-0 sibling of the `op`-th map access (counted over the block, guard
+    /// on only).
+    Sibling { op: usize },
+}
+
+#[derive(Debug)]
+struct SlotWitness {
+    tx: Tx,
+    trace: TxTrace,
+}
+
+#[derive(Debug)]
+struct BlockWitness {
+    prev_state: State,
+    slots: Vec<SlotWitness>,
+    strict: bool,
+}
+
+/// The block circuit (see the module docs).
+#[derive(Clone, Debug)]
+pub struct BlockCircuit {
+    program: Arc<Program>,
+    chain_id: u64,
+    block_size: usize,
+    witness: Option<Arc<BlockWitness>>,
+    faults: Faults,
+    fault: BlockFault,
+    /// Compare every gadget output with the executor's trace (off only in soundness tests).
+    trace_checks: bool,
+    empty_trace: Arc<TxTrace>,
+    rows: Arc<AtomicUsize>,
+    exposed: Arc<Mutex<Vec<Fr>>>,
+    error: Arc<Mutex<Option<LowerError>>>,
+}
+
+/// The circuit's columns: 4 shared advice columns, the gate chip, the width-3 Poseidon chip,
+/// one instance column.
+#[derive(Clone, Debug)]
+pub struct BlockConfig {
+    pub gate: GateConfig,
+    pub poseidon: PoseidonConfig,
+    pub instance: Column<Instance>,
+}
+
+impl BlockCircuit {
+    fn base(program: &Program, chain_id: u64, block_size: usize) -> BlockCircuit {
+        BlockCircuit {
+            program: Arc::new(program.clone()),
+            chain_id,
+            block_size,
+            witness: None,
+            faults: Faults::none(),
+            fault: BlockFault::None,
+            trace_checks: true,
+            empty_trace: Arc::new(TxTrace {
+                outcome: Ok(()),
+                failed_inst: None,
+                steps: Vec::new(),
+                map_ops: Vec::new(),
+                updates: Vec::new(),
+                root_before: Fr::ZERO,
+                root_after: Fr::ZERO,
+            }),
+            rows: Arc::new(AtomicUsize::new(0)),
+            exposed: Arc::new(Mutex::new(Vec::new())),
+            error: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// The circuit for key generation: no witness; same layout and fixed columns as any block
+    /// of this chain.
+    pub fn without_witness(program: &Program, chain_id: u64, block_size: usize) -> BlockCircuit {
+        BlockCircuit::base(program, chain_id, block_size)
+    }
+
+    /// Runs the executor on `txs` from `prev_state` and builds the witness and the public
+    /// inputs `[chain_id, prev_root, new_root, tx_commitment, 0]`. Refuses a block with a
+    /// rejected transaction.
+    pub fn new(
+        program: &Program,
+        chain_id: u64,
+        block_size: usize,
+        prev_state: &State,
+        txs: &[Tx],
+    ) -> Result<(BlockCircuit, Vec<Fr>), BlockError> {
+        Self::build(program, chain_id, block_size, prev_state, txs, false)
+    }
+
+    /// **Test-only**: like [`BlockCircuit::new`], but keeps rejected transactions in the block
+    /// (their honest attempt, not compared with the trace). The public inputs returned use the
+    /// executor's new root; use [`BlockCircuit::exposed`] for the witness's own.
+    pub fn new_forced(
+        program: &Program,
+        chain_id: u64,
+        block_size: usize,
+        prev_state: &State,
+        txs: &[Tx],
+    ) -> Result<(BlockCircuit, Vec<Fr>), BlockError> {
+        Self::build(program, chain_id, block_size, prev_state, txs, true)
+    }
+
+    fn build(
+        program: &Program,
+        chain_id: u64,
+        block_size: usize,
+        prev_state: &State,
+        txs: &[Tx],
+        forced: bool,
+    ) -> Result<(BlockCircuit, Vec<Fr>), BlockError> {
+        if txs.len() > block_size {
+            return Err(BlockError::TooManyTransactions {
+                count: txs.len(),
+                block_size,
+            });
+        }
+        let exe = Executable::new(program).map_err(|e| BlockError::Program(e.to_string()))?;
+        BlockCircuit::base(program, chain_id, block_size)
+            .measure()
+            .map_err(BlockError::Lower)?;
+        let mut state = prev_state.clone();
+        let mut slots = Vec::with_capacity(txs.len());
+        for (index, tx) in txs.iter().enumerate() {
+            let trace = apply_tx_traced(&exe, &mut state, tx);
+            if let Err(rejection) = &trace.outcome
+                && !forced
+            {
+                return Err(BlockError::Rejected {
+                    index,
+                    rejection: rejection.clone(),
+                });
+            }
+            slots.push(SlotWitness {
+                tx: tx.clone(),
+                trace,
+            });
+        }
+        let public = vec![
+            Fr::from(chain_id),
+            prev_state.root(),
+            state.root(),
+            tx_commitment(program, txs),
+            Fr::ZERO,
+        ];
+        let mut circuit = BlockCircuit::base(program, chain_id, block_size);
+        circuit.witness = Some(Arc::new(BlockWitness {
+            prev_state: prev_state.clone(),
+            slots,
+            strict: !forced,
+        }));
+        Ok((circuit, public))
+    }
+
+    /// **Test-only**: gate-level witness faults (see [`crate::gates::fault`]).
+    pub fn with_faults(mut self, faults: Faults) -> BlockCircuit {
+        self.faults = faults;
+        self
+    }
+
+    /// **Test-only**: do not compare gadget outputs with the executor's trace, so that a
+    /// tampered witness reaches the constraints instead of failing synthesis with
+    /// [`LowerError::TraceMismatch`].
+    pub fn without_trace_checks(mut self) -> BlockCircuit {
+        self.trace_checks = false;
+        self
+    }
+
+    /// **Test-only**: a block-level witness fault.
+    pub fn with_fault(mut self, fault: BlockFault) -> BlockCircuit {
+        self.fault = fault;
+        self
+    }
+
+    /// The values the last synthesis put in the five public cells (empty before one).
+    pub fn exposed(&self) -> Vec<Fr> {
+        self.exposed.lock().expect("lock").clone()
+    }
+
+    /// The lowering error of the last synthesis, if it failed with `Error::Synthesis`.
+    pub fn error(&self) -> Option<LowerError> {
+        self.error.lock().expect("lock").clone()
+    }
+
+    pub fn block_size(&self) -> usize {
+        self.block_size
+    }
+
+    /// Rows the layout uses (measured by a synthesis without witness).
+    ///
+    /// # Panics
+    /// If the program cannot be lowered ([`BlockCircuit::new`] reports that as
+    /// [`BlockError::Lower`]).
+    pub fn rows(&self) -> usize {
+        self.measure()
+            .unwrap_or_else(|e| panic!("the block layout does not synthesize: {e}"))
+    }
+
+    /// A synthesis without witness into an assignment that records nothing: the rows used.
+    fn measure(&self) -> Result<usize, LowerError> {
+        let mut cs = ConstraintSystem::<Fr>::default();
+        let config = Self::configure(&mut cs);
+        let probe = BlockCircuit {
+            rows: Arc::new(AtomicUsize::new(0)),
+            exposed: Arc::new(Mutex::new(Vec::new())),
+            error: Arc::new(Mutex::new(None)),
+            ..self.without_witnesses()
+        };
+        match SimpleFloorPlanner::synthesize(&mut Measure, &probe, config, Vec::new()) {
+            Ok(()) => Ok(probe.rows.load(Ordering::Relaxed)),
+            Err(e) => Err(probe
+                .error()
+                .unwrap_or_else(|| LowerError::Malformed(format!("synthesis failed: {e:?}")))),
+        }
+    }
+
+    /// The smallest `k` (at least 9, for the range table) whose usable rows hold the layout.
+    pub fn k(&self) -> u32 {
+        let mut cs = ConstraintSystem::<Fr>::default();
+        Self::configure(&mut cs);
+        let rows = self.rows();
+        let reserved = cs.blinding_factors() + 1;
+        let mut k = 9;
+        while (1usize << k) < rows + reserved {
+            k += 1;
+        }
+        k
+    }
+
+    /// Lays the whole block out in `ctx`; returns the five public cells.
+    fn layout(
+        &self,
+        ctx: &mut GateCtx<'_, '_>,
+        poseidon: &PoseidonChip,
+    ) -> Result<Vec<Var>, LowerError> {
+        let program = &*self.program;
+        let witness = self.witness.as_deref();
+        let known = witness.is_some();
+        let val = |x: Fr| {
+            if known {
+                Value::known(x)
+            } else {
+                Value::unknown()
+            }
+        };
+
+        // Starting state: plain scalars, then map roots (the first `witness` cells).
+        let mut maps = Vec::new();
+        let mut plain_len = 0;
+        for field in &program.state {
+            match &field.kind {
+                StateKind::Value(ty) => plain_len += program.flatten(ty).len(),
+                StateKind::Map { value, depth, .. } => maps.push(MapInfo {
+                    depth: *depth,
+                    width: program.flatten(value).len(),
+                }),
+            }
+        }
+        let plain: Vec<Var> = (0..plain_len)
+            .map(|i| {
+                let v = witness.map_or(Fr::ZERO, |w| w.prev_state.scalars()[i].to_fr());
+                ctx.witness(val(v))
+            })
+            .collect();
+        let roots: Vec<Var> = (0..maps.len())
+            .map(|m| {
+                let v = witness.map_or(Fr::ZERO, |w| w.prev_state.map_tree(m).root());
+                ctx.witness(val(v))
+            })
+            .collect();
+        let chain = ctx.constant(Fr::from(self.chain_id));
+        let zero = ctx.constant(Fr::ZERO);
+        let prev_root = state_root(ctx, poseidon, program, &plain, &roots)?;
+
+        let native = witness.map(|w| NativeMaps {
+            trees: (0..maps.len())
+                .map(|m| w.prev_state.map_tree(m).clone())
+                .collect(),
+            values: vec![HashMap::new(); maps.len()],
+            base: &w.prev_state,
+        });
+        let mut io = BlockIo {
+            poseidon,
+            plain,
+            snapshot: Vec::new(),
+            roots,
+            maps,
+            native,
+            sibling_fault: match self.fault {
+                BlockFault::Sibling { op } => Some(op),
+                _ => None,
+            },
+            ops: 0,
+        };
+
+        let width = arg_width(program);
+        let transitions = program.transitions.len();
+        let mut commitment = zero.clone();
+        let mut prev_active: Option<Bit> = None;
+        for s in 0..self.block_size {
+            let slot = witness.and_then(|w| w.slots.get(s));
+            let (mut active_v, mut kind_v) = (slot.is_some(), slot.map(|t| t.tx.transition));
+            if let BlockFault::ActivateSlot { slot: fs, kind } = self.fault
+                && fs == s
+            {
+                active_v = true;
+                kind_v = kind;
+            }
+            let bit = |b: bool| {
+                if known {
+                    Value::known(b)
+                } else {
+                    Value::unknown()
+                }
+            };
+            let active = ctx.witness_bit(bit(active_v));
+            let kinds: Vec<Bit> = (0..transitions)
+                .map(|i| ctx.witness_bit(bit(kind_v == Some(i))))
+                .collect();
+            // One-hot: Σ kind_i = active.
+            match kinds.split_first() {
+                None => ctx.assert_constant(active.var(), Fr::ZERO),
+                Some((first, rest)) => {
+                    let sum = rest
+                        .iter()
+                        .fold(first.var().clone(), |acc, k| ctx.add(&acc, k.var()));
+                    ctx.assert_equal(&sum, active.var());
+                }
+            }
+            // Active slots first.
+            if let Some(prev) = &prev_active {
+                let not_prev = ctx.not(prev);
+                let bad = ctx.and(&active, &not_prev);
+                ctx.assert_constant(bad.var(), Fr::ZERO);
+            }
+
+            let mut params: Vec<Vec<Var>> = Vec::with_capacity(transitions);
+            for (i, function) in program.transitions.iter().enumerate() {
+                io.begin();
+                let w = match (witness, slot) {
+                    (None, _) => None,
+                    (Some(bw), Some(st)) if st.tx.transition == i && kind_v == Some(i) => {
+                        Some(Witness {
+                            args: &st.tx.args,
+                            trace: &st.trace,
+                            strict: bw.strict && self.trace_checks,
+                        })
+                    }
+                    (Some(_), _) => Some(Witness {
+                        args: &[],
+                        trace: &self.empty_trace,
+                        strict: false,
+                    }),
+                };
+                let lowered =
+                    lower_function_guarded(ctx, program, function, Some(&kinds[i]), w, &mut io)?;
+                params.push(lowered.params);
+            }
+
+            // The slot's digest and the commitment chain.
+            let mut list = Vec::with_capacity(1 + width);
+            let mut kind_index: Option<Var> = None;
+            for (i, k) in kinds.iter().enumerate().skip(1) {
+                let term = ctx.mul_const(k.var(), Fr::from(i as u64));
+                kind_index = Some(match kind_index {
+                    None => term,
+                    Some(acc) => ctx.add(&acc, &term),
+                });
+            }
+            list.push(kind_index.unwrap_or_else(|| zero.clone()));
+            for j in 0..width {
+                let mut acc: Option<Var> = None;
+                for (i, k) in kinds.iter().enumerate() {
+                    if let Some(p) = params[i].get(j) {
+                        let term = ctx.mul(k.var(), p);
+                        acc = Some(match acc {
+                            None => term,
+                            Some(a) => ctx.add(&a, &term),
+                        });
+                    }
+                }
+                list.push(acc.unwrap_or_else(|| zero.clone()));
+            }
+            let digest = hash_cells(ctx, poseidon, &list)?;
+            let next = merkle::leaf_hash2(ctx, poseidon, &commitment, &digest);
+            commitment = ctx.select(&active, &next, &commitment);
+            prev_active = Some(active);
+        }
+
+        let new_root = state_root(ctx, poseidon, program, &io.plain, &io.roots)?;
+        Ok(vec![chain, prev_root, new_root, commitment, zero])
+    }
+}
+
+/// `hash_list` of cells: one width-3 Poseidon chip hash for 2 elements, the wide gadget
+/// otherwise.
+fn hash_cells(
+    ctx: &mut GateCtx<'_, '_>,
+    poseidon: &PoseidonChip,
+    xs: &[Var],
+) -> Result<Var, LowerError> {
+    if xs.len() == 2 {
+        return Ok(merkle::leaf_hash2(ctx, poseidon, &xs[0], &xs[1]));
+    }
+    poseidon_wide::hash_list(ctx, xs).map_err(|e| LowerError::Unsupported(format!("{e:?}")))
+}
+
+/// `hash_list(plain scalars and map roots in declaration order)`.
+fn state_root(
+    ctx: &mut GateCtx<'_, '_>,
+    poseidon: &PoseidonChip,
+    program: &Program,
+    plain: &[Var],
+    roots: &[Var],
+) -> Result<Var, LowerError> {
+    let mut list = Vec::with_capacity(plain.len() + roots.len());
+    let (mut p, mut m) = (plain.iter(), roots.iter());
+    for field in &program.state {
+        match &field.kind {
+            StateKind::Value(ty) => {
+                list.extend(p.by_ref().take(program.flatten(ty).len()).cloned())
+            }
+            StateKind::Map { .. } => list.extend(m.next().cloned()),
+        }
+    }
+    hash_cells(ctx, poseidon, &list)
+}
+
+#[derive(Clone, Copy, Debug)]
+struct MapInfo {
+    depth: u32,
+    width: usize,
+}
+
+/// The witness builder's copy of the maps: trees and the values written in the block.
+struct NativeMaps<'s> {
+    trees: Vec<MerkleTree>,
+    values: Vec<HashMap<u64, Vec<Fr>>>,
+    base: &'s State,
+}
+
+impl NativeMaps<'_> {
+    fn get(&self, map: usize, key: u64) -> Vec<Fr> {
+        match self.values[map].get(&key) {
+            Some(v) => v.clone(),
+            None => self
+                .base
+                .map_get(map, key)
+                .iter()
+                .map(|v| v.to_fr())
+                .collect(),
+        }
+    }
+}
+
+/// The [`FunctionIo`] of the block: running plain cells and map roots.
+struct BlockIo<'p, 's> {
+    poseidon: &'p PoseidonChip,
+    plain: Vec<Var>,
+    /// The plain cells when the current transition's lowering began.
+    snapshot: Vec<Var>,
+    roots: Vec<Var>,
+    maps: Vec<MapInfo>,
+    native: Option<NativeMaps<'s>>,
+    sibling_fault: Option<usize>,
+    /// Map accesses with the guard on so far.
+    ops: usize,
+}
+
+fn known(v: &Var) -> Option<Fr> {
+    let mut out = None;
+    v.value().map(|x| out = Some(x));
+    out
+}
+
+fn known_u64(v: &Var) -> Option<u64> {
+    known(v)
+        .and_then(|x| crate::lower::fr_to_u128(&x))
+        .and_then(|x| u64::try_from(x).ok())
+}
+
+impl BlockIo<'_, '_> {
+    fn begin(&mut self) {
+        self.snapshot = self.plain.clone();
+    }
+
+    fn info(&self, map: u32) -> Result<MapInfo, LowerError> {
+        self.maps
+            .get(map as usize)
+            .copied()
+            .ok_or_else(|| LowerError::Malformed(format!("map {map} out of range")))
+    }
+
+    /// The native key of an access that takes effect: guard on and key in range.
+    fn live_key(&self, guard: Option<&Bit>, key: &Var, depth: u32) -> Option<u64> {
+        let on = guard.is_none_or(|g| known(g.var()) == Some(Fr::ONE));
+        let k = known_u64(key)?;
+        (on && (depth >= 64 || k < (1u64 << depth))).then_some(k)
+    }
+
+    fn guard_on(guard: Option<&Bit>) -> bool {
+        guard.is_none_or(|g| known(g.var()) == Some(Fr::ONE))
+    }
+
+    /// Siblings of the access, with the test-only fault applied.
+    fn siblings(
+        &mut self,
+        ctx: &mut GateCtx<'_, '_>,
+        map: usize,
+        guard: Option<&Bit>,
+        live: Option<u64>,
+        depth: u32,
+    ) -> Vec<Var> {
+        let mut sibs: Option<Vec<Fr>> = self.native.as_ref().map(|n| match live {
+            Some(k) => n.trees[map].siblings(k),
+            None => vec![Fr::ZERO; depth as usize],
+        });
+        if self.native.is_some() && Self::guard_on(guard) {
+            if self.sibling_fault == Some(self.ops)
+                && let Some(s) = sibs.as_mut()
+            {
+                s[0] += Fr::ONE;
+            }
+            self.ops += 1;
+        }
+        (0..depth as usize)
+            .map(|l| {
+                let v = match &sibs {
+                    Some(s) => Value::known(s[l]),
+                    None => Value::unknown(),
+                };
+                ctx.witness(v)
+            })
+            .collect()
+    }
+}
+
+impl FunctionIo for BlockIo<'_, '_> {
+    fn sload(
+        &mut self,
+        _ctx: &mut GateCtx<'_, '_>,
+        index: u32,
+        _ty: Ty,
+        _hint: Value<Fr>,
+    ) -> Result<Var, LowerError> {
+        self.snapshot
+            .get(index as usize)
+            .cloned()
+            .ok_or_else(|| LowerError::Malformed(format!("state scalar {index} out of range")))
+    }
+
+    fn sstore(
+        &mut self,
+        ctx: &mut GateCtx<'_, '_>,
+        index: u32,
+        guard: Option<&Bit>,
+        value: &Var,
+    ) -> Result<(), LowerError> {
+        let i = index as usize;
+        let cur =
+            self.plain.get(i).cloned().ok_or_else(|| {
+                LowerError::Malformed(format!("state scalar {index} out of range"))
+            })?;
+        self.plain[i] = match guard {
+            Some(g) => ctx.select(g, value, &cur),
+            None => value.clone(),
+        };
+        Ok(())
+    }
+
+    fn map_read(
+        &mut self,
+        ctx: &mut GateCtx<'_, '_>,
+        map: u32,
+        key: &Var,
+        guard: Option<&Bit>,
+        tys: &[Ty],
+        _hints: &[Value<Fr>],
+    ) -> Result<Vec<Var>, LowerError> {
+        let info = self.info(map)?;
+        let m = map as usize;
+        if tys.len() != info.width {
+            return Err(LowerError::Malformed(format!(
+                "map {map} read with {} scalars, its values have {}",
+                tys.len(),
+                info.width
+            )));
+        }
+        let live = self.live_key(guard, key, info.depth);
+        let values: Vec<Value<Fr>> = match &self.native {
+            Some(n) => match live {
+                Some(k) => n.get(m, k).into_iter().map(Value::known).collect(),
+                None => vec![Value::known(Fr::ZERO); info.width],
+            },
+            None => vec![Value::unknown(); info.width],
+        };
+        let cells: Vec<Var> = values.into_iter().map(|v| ctx.witness(v)).collect();
+        let leaf = hash_cells(ctx, self.poseidon, &cells)?;
+        let sibs = self.siblings(ctx, m, guard, live, info.depth);
+        merkle::map_read(
+            ctx,
+            self.poseidon,
+            guard,
+            key,
+            info.depth,
+            &leaf,
+            &sibs,
+            &self.roots[m],
+        );
+        Ok(cells)
+    }
+
+    fn map_write(
+        &mut self,
+        ctx: &mut GateCtx<'_, '_>,
+        map: u32,
+        key: &Var,
+        guard: Option<&Bit>,
+        value: &[Var],
+    ) -> Result<(), LowerError> {
+        let info = self.info(map)?;
+        let m = map as usize;
+        if value.len() != info.width {
+            return Err(LowerError::Malformed(format!(
+                "map {map} written with {} scalars, its values have {}",
+                value.len(),
+                info.width
+            )));
+        }
+        let live = self.live_key(guard, key, info.depth);
+        let old_leaf = match &self.native {
+            Some(n) => Value::known(live.map_or(Fr::ZERO, |k| n.trees[m].leaf(k))),
+            None => Value::unknown(),
+        };
+        let old = ctx.witness(old_leaf);
+        let new = hash_cells(ctx, self.poseidon, value)?;
+        let sibs = self.siblings(ctx, m, guard, live, info.depth);
+        let next = merkle::map_write(
+            ctx,
+            self.poseidon,
+            guard,
+            key,
+            info.depth,
+            &old,
+            &new,
+            &sibs,
+            &self.roots[m],
+        );
+        self.roots[m] = next;
+        if let (Some(n), Some(k)) = (self.native.as_mut(), live) {
+            let vals: Option<Vec<Fr>> = value.iter().map(known).collect();
+            if let Some(vals) = vals {
+                n.trees[m].set_leaf(k, stele_crypto::hash_list(&vals));
+                n.values[m].insert(k, vals);
+            }
+        }
+        Ok(())
+    }
+
+    fn hash(
+        &mut self,
+        ctx: &mut GateCtx<'_, '_>,
+        inputs: &[Var],
+        _hint: Value<Fr>,
+    ) -> Result<Var, LowerError> {
+        if inputs.len() == 2 {
+            return Ok(merkle::leaf_hash2(
+                ctx,
+                self.poseidon,
+                &inputs[0],
+                &inputs[1],
+            ));
+        }
+        poseidon_wide::poseidon(ctx, inputs).map_err(|e| LowerError::Unsupported(format!("{e:?}")))
+    }
+}
+
+impl Circuit<Fr> for BlockCircuit {
+    type Config = BlockConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+    type Params = ();
+
+    fn without_witnesses(&self) -> Self {
+        BlockCircuit {
+            witness: None,
+            fault: BlockFault::None,
+            faults: Faults::none(),
+            ..self.clone()
+        }
+    }
+
+    fn configure(meta: &mut ConstraintSystem<Fr>) -> BlockConfig {
+        let advice = [(); 4].map(|_| meta.advice_column());
+        let gate = GateChip::configure(meta, advice);
+        let poseidon = PoseidonChip::configure(meta, advice);
+        let instance = meta.instance_column();
+        meta.enable_equality(instance);
+        BlockConfig {
+            gate,
+            poseidon,
+            instance,
+        }
+    }
+
+    fn synthesize(
+        &self,
+        config: BlockConfig,
+        mut layouter: impl Layouter<Fr>,
+    ) -> Result<(), Error> {
+        let chip = GateChip::new(config.gate).with_faults(self.faults.clone());
+        chip.load_table(&mut layouter)?;
+        let poseidon = PoseidonChip::new(config.poseidon);
+        let cells = layouter.assign_region(
+            || "block",
+            |mut region| {
+                let mut ctx = chip.ctx(&mut region, 0);
+                let result = self.layout(&mut ctx, &poseidon);
+                self.rows.store(ctx.next_row(), Ordering::Relaxed);
+                match result {
+                    Ok(cells) => {
+                        let mut exposed = Vec::new();
+                        for c in &cells {
+                            c.value().map(|x| exposed.push(x));
+                        }
+                        *self.exposed.lock().expect("lock") = exposed;
+                        Ok(cells.iter().map(|c| c.cell()).collect::<Vec<_>>())
+                    }
+                    Err(e) => {
+                        *self.error.lock().expect("lock") = Some(e);
+                        Err(Error::Synthesis)
+                    }
+                }
+            },
+        )?;
+        for (row, cell) in cells.into_iter().enumerate() {
+            layouter.constrain_instance(cell, config.instance, row);
+        }
+        Ok(())
+    }
+}
+
+/// An [`Assignment`] that records nothing: a synthesis into it only measures the layout.
+struct Measure;
+
+impl Assignment<Fr> for Measure {
+    fn enter_region<NR, N>(&mut self, _: N)
+    where
+        NR: Into<String>,
+        N: FnOnce() -> NR,
+    {
+    }
+
+    fn annotate_column<A, AR>(&mut self, _: A, _: Column<Any>)
+    where
+        A: FnOnce() -> AR,
+        AR: Into<String>,
+    {
+    }
+
+    fn exit_region(&mut self) {}
+
+    fn enable_selector<A, AR>(&mut self, _: A, _: &Selector, _: usize) -> Result<(), Error>
+    where
+        A: FnOnce() -> AR,
+        AR: Into<String>,
+    {
+        Ok(())
+    }
+
+    fn query_instance(&self, _: Column<Instance>, _: usize) -> Result<Value<Fr>, Error> {
+        Ok(Value::unknown())
+    }
+
+    fn assign_advice<'v>(
+        &mut self,
+        _: Column<Advice>,
+        _: usize,
+        _: Value<Assigned<Fr>>,
+    ) -> Value<&'v Assigned<Fr>> {
+        Value::unknown()
+    }
+
+    fn assign_fixed(&mut self, _: Column<Fixed>, _: usize, _: Assigned<Fr>) {}
+
+    fn copy(&mut self, _: Column<Any>, _: usize, _: Column<Any>, _: usize) {}
+
+    fn fill_from_row(
+        &mut self,
+        _: Column<Fixed>,
+        _: usize,
+        _: Value<Assigned<Fr>>,
+    ) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn get_challenge(&self, _: Challenge) -> Value<Fr> {
+        Value::unknown()
+    }
+
+    fn push_namespace<NR, N>(&mut self, _: N)
+    where
+        NR: Into<String>,
+        N: FnOnce() -> NR,
+    {
+    }
+
+    fn pop_namespace(&mut self, _: Option<String>) {}
+}
