@@ -6,6 +6,8 @@
 //! - [`poseidon_wide`]: circomlib's Poseidon of any width, and `hash_list`, on the gate chip.
 //! - [`merkle`]: map reads and writes as Merkle paths against a running root.
 //! - [`lower`]: one IR transition, with the executor's trace as witness, to constraints.
+//! - [`block`]: the block circuit: transaction slots (each able to run any transition),
+//!   padding, state roots, the transaction commitment and the public inputs.
 //! - [`files`]: the structured reference string, keys and proofs as versioned files.
 //!
 //! Every chip configures itself on advice columns it is given, so one block circuit can share a
