@@ -1,5 +1,5 @@
-//! MockProver tests of the block circuit (`stele_circuit::block`): examples/counter and
-//! examples/token, their `inputs/block.json` restricted to the transactions the executor applies,
+//! MockProver tests of the block circuit (`stele_circuit::block`): examples/counter,
+//! examples/token and examples/amm, their `inputs/block.json` restricted to the transactions the executor applies,
 //! in blocks of 4 slots (the rest padding).
 //!
 //! - **Completeness**: MockProver is satisfied and the public new root is the executor's.
@@ -336,4 +336,18 @@ fn counter_prove_verify() {
     let mut bad = public.clone();
     bad[2] += Fr::ONE;
     assert!(!verify(&bad), "wrong new root");
+}
+
+#[test]
+fn amm_block() {
+    let ex = example("amm");
+    assert_eq!(
+        ex.applied.len(),
+        BLOCK,
+        "the first four applied amm transactions"
+    );
+    let (circuit, public, k) = honest(&ex);
+    let mut bad = public.clone();
+    bad[2] += Fr::ONE;
+    assert!(!satisfied(&circuit, k, &bad), "a wrong new root");
 }
