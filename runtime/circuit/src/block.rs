@@ -655,7 +655,7 @@ fn known(v: &Var) -> Option<Fr> {
 
 fn known_u64(v: &Var) -> Option<u64> {
     known(v)
-        .and_then(|x| crate::lower::fr_to_u128(&x))
+        .and_then(|x| stele_crypto::fr_to_u128(&x))
         .and_then(|x| u64::try_from(x).ok())
 }
 
@@ -985,4 +985,21 @@ impl Assignment<Fr> for Measure {
     }
 
     fn pop_namespace(&mut self, _: Option<String>) {}
+}
+
+/// The 32 bytes binding keys and proofs to one compiled chain: Blake2b-256 (personal
+/// `SteleChainKey.v1`) of the program's IR artifact, the chain id and the block size. Changing
+/// the chain's code, id or block size changes it, so keys and proofs of another chain are
+/// refused by the file readers ([`crate::files::FileError::FingerprintMismatch`]).
+pub fn fingerprint(program: &Program, chain_id: u64, block_size: usize) -> [u8; 32] {
+    let mut state = blake2b_simd::Params::new()
+        .hash_length(32)
+        .personal(b"SteleChainKey.v1")
+        .to_state();
+    state.update(&stele_ir::to_artifact(program));
+    state.update(&chain_id.to_le_bytes());
+    state.update(&(block_size as u64).to_le_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(state.finalize().as_bytes());
+    out
 }

@@ -117,6 +117,7 @@ use halo2_proofs::halo2curves::bn256::Fr;
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Fixed, TableColumn};
 use halo2_proofs::poly::Rotation;
 
+pub(crate) use ctx::pow2;
 pub use ctx::{Bit, GateCtx, Var, range_rows};
 pub use fault::{Fault, Faults, Tamper};
 

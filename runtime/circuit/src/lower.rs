@@ -588,19 +588,3 @@ fn lower_binary(
 pub(crate) fn felt_to_fr(c: &stele_ir::Felt) -> Fr {
     Fr::from_repr(c.to_le_bytes()).expect("a Felt is canonical")
 }
-
-/// The canonical integer of `x` when it is below 2^128.
-pub(crate) fn fr_to_u128(x: &Fr) -> Option<u128> {
-    let repr = x.to_repr();
-    if repr[16..].iter().any(|&b| b != 0) {
-        return None;
-    }
-    let mut low = [0u8; 16];
-    low.copy_from_slice(&repr[..16]);
-    Some(u128::from_le_bytes(low))
-}
-
-/// `2^n` as a field element.
-pub(crate) fn pow2(n: u32) -> Fr {
-    Fr::from(2u64).pow_vartime([u64::from(n)])
-}

@@ -441,21 +441,6 @@ pub(crate) fn shr_bytes(x: &Fr, n: usize) -> Fr {
     Fr::from_repr(out).expect("a right shift of a canonical value is canonical")
 }
 
-/// The value of `x` when it is below 2^128.
-pub(crate) fn to_u128(x: &Fr) -> Option<u128> {
-    let repr = x.to_repr();
-    if repr[16..].iter().any(|&b| b != 0) {
-        return None;
-    }
-    let mut low = [0u8; 16];
-    low.copy_from_slice(&repr[..16]);
-    Some(u128::from_le_bytes(low))
-}
-
-pub(crate) fn from_u128(x: u128) -> Fr {
-    Fr::from_u128(x)
-}
-
 /// `2^n` as a field element (`n < 254`).
 pub(crate) fn pow2(n: u32) -> Fr {
     Fr::from(2u64).pow_vartime([u64::from(n)])

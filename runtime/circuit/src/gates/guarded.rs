@@ -16,7 +16,7 @@ use halo2_proofs::halo2curves::bn256::Fr;
 use halo2_proofs::halo2curves::ff::Field;
 
 use super::NO_WRAP_BITS;
-use super::ctx::{Bit, GateCtx, In, Q, Var, bool_fr, check_bits, from_u128, slot, to_u128};
+use super::ctx::{Bit, GateCtx, In, Q, Var, bool_fr, check_bits, slot};
 
 /// `g` as a field value, 1 without a guard.
 fn guard_value(g: Option<&Bit>) -> Value<Fr> {
@@ -163,7 +163,7 @@ impl GateCtx<'_, '_> {
         assert!(half < 128);
         let s = x.value.map(|x| {
             // Honest choice: x when it is small, else y (if neither is, nothing can pass).
-            bool_fr(to_u128(&x).is_some_and(|x| x < 1u128 << half))
+            bool_fr(stele_crypto::fr_to_u128(&x).is_some_and(|x| x < 1u128 << half))
         });
         let value = s
             .zip(x.value)
@@ -204,8 +204,15 @@ impl GateCtx<'_, '_> {
         check_bits(bits);
         let gv = guard_value(g);
         let qr = gv.zip(x.value).zip(y.value).map(|((g, x), y)| {
-            match (g == Fr::ONE, to_u128(&x), to_u128(&y)) {
-                (true, Some(x), Some(y)) if y != 0 => (from_u128(x / y), from_u128(x % y)),
+            match (
+                g == Fr::ONE,
+                stele_crypto::fr_to_u128(&x),
+                stele_crypto::fr_to_u128(&y),
+            ) {
+                (true, Some(x), Some(y)) if y != 0 => (
+                    stele_crypto::fr_from_u128(x / y),
+                    stele_crypto::fr_from_u128(x % y),
+                ),
                 _ => (Fr::ZERO, Fr::ZERO),
             }
         });

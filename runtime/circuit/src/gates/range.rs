@@ -4,7 +4,7 @@ use halo2_proofs::circuit::Value;
 use halo2_proofs::halo2curves::bn256::Fr;
 use halo2_proofs::halo2curves::ff::Field;
 
-use super::ctx::{Bit, GateCtx, In, Q, Var, bool_fr, check_bits, pow2, slot, to_u128};
+use super::ctx::{Bit, GateCtx, In, Q, Var, bool_fr, check_bits, pow2, slot};
 
 impl GateCtx<'_, '_> {
     /// `0 <= x < 2^bits` (as the canonical integer of `x`), `1 <= bits <= 128`.
@@ -68,7 +68,7 @@ impl GateCtx<'_, '_> {
         check_bits(bits);
         let offset = if strict { Fr::ZERO } else { Fr::ONE };
         let result = x.value.zip(y.value).map(|(x, y)| {
-            let (x, y) = (to_u128(&x), to_u128(&y));
+            let (x, y) = (stele_crypto::fr_to_u128(&x), stele_crypto::fr_to_u128(&y));
             // Out-of-range inputs break the precondition; any bit does (nothing can pass).
             match (x, y) {
                 (Some(x), Some(y)) if strict => x < y,

@@ -5,7 +5,9 @@ use halo2_proofs::halo2curves::bn256::Fr;
 use halo2_proofs::halo2curves::ff::{Field, PrimeField};
 use stele_ir::BinOp;
 
-use super::{fr_to_u128, pow2};
+use stele_crypto::fr_to_u128;
+
+use crate::gates::pow2;
 use crate::gates::{Bit, GateCtx, Var};
 
 /// The `n` bits of `x` (least significant first), `x` recomposed from them by Horner's rule and
