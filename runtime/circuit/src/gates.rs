@@ -39,7 +39,7 @@
 //! next context (or another chip) at [`GateCtx::next_row`]; [`GateCtx::reserve`] sets whole
 //! rows aside for another chip on the same columns. Call [`GateChip::load_table`] once.
 //!
-//! ```ignore
+//! ```text
 //! let chip = GateChip::new(config);
 //! chip.load_table(&mut layouter)?;
 //! layouter.assign_region(|| "block", |mut region| {
