@@ -3,6 +3,7 @@
 
 mod block;
 mod commands;
+mod prover;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -75,6 +76,57 @@ enum Command {
         #[arg(long)]
         bless: bool,
     },
+    /// Generate the verifying and proving keys of a chain's block circuit.
+    Keygen {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// KZG parameters: a halo2-axiom params file or a snarkjs `.ptau`; the INSECURE
+        /// development setup when omitted.
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Where to write `<name>.vk` and `<name>.pk` (default `target/keys/`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Prove a block of applied transactions.
+    Prove {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The starting state (JSON); the default state when omitted.
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// The block of transactions (JSON).
+        #[arg(long)]
+        block: PathBuf,
+        /// KZG parameters, as given to `stele keygen`.
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// The folder of the keys (default `target/keys/`).
+        #[arg(long)]
+        keys: Option<PathBuf>,
+        /// Where to write the proof (default `target/proofs/<name>.proof`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Verify a block proof against the chain's verifying key.
+    Verify {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The proof file.
+        #[arg(long)]
+        proof: PathBuf,
+        /// KZG parameters, as given to `stele keygen`.
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// The folder of the keys (default `target/keys/`).
+        #[arg(long)]
+        keys: Option<PathBuf>,
+    },
+    /// Print the sizes of a chain's circuit: per transition and for the block.
+    Info {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -105,6 +157,32 @@ fn main() -> ExitCode {
             out,
         } => commands::run(&path, state, &block, out, color),
         Command::Test { path, bless } => commands::test(&path, bless, color),
+        Command::Keygen { path, params, out } => prover::keygen(&path, params, out, color),
+        Command::Prove {
+            path,
+            state,
+            block,
+            params,
+            keys,
+            out,
+        } => prover::prove(
+            &path,
+            prover::ProveArgs {
+                state,
+                block,
+                params,
+                keys,
+                out,
+            },
+            color,
+        ),
+        Command::Verify {
+            path,
+            proof,
+            params,
+            keys,
+        } => prover::verify(&path, &proof, params, keys, color),
+        Command::Info { path } => prover::info(&path, color),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -1,0 +1,459 @@
+//! The proving-system glue behind `stele keygen`, `stele prove`, `stele verify` and `stele info`:
+//! KZG (BN254) with SHPLONK openings and a Blake2b transcript, on the block circuit of
+//! `stele-circuit`. Keys and proofs are Stele containers bound to the compiled chain by
+//! [`stele_circuit::block::fingerprint`].
+//!
+//! Long steps print one progress line each on standard error (`   Step ... done in 1.2 s`);
+//! results go to standard output.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
+use halo2_proofs::halo2curves::ff::PrimeField;
+use halo2_proofs::plonk::{
+    Circuit, ConstraintSystem, create_proof, keygen_pk, keygen_vk, verify_proof,
+};
+use halo2_proofs::poly::commitment::{Params, ParamsProver};
+use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
+use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
+use halo2_proofs::poly::kzg::strategy::SingleStrategy;
+use halo2_proofs::transcript::{
+    Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer, TranscriptWriterBuffer,
+};
+use stele_circuit::block::{BlockCircuit, BlockError, fingerprint};
+use stele_circuit::files::{self, FileError, ProofFile};
+use stele_driver::Sources;
+use stele_ir::Program;
+
+use crate::block;
+use crate::commands::{Failed, Outcome, compile_chain};
+
+fn fail(message: impl std::fmt::Display) -> Failed {
+    eprintln!("error: {message}");
+    Failed
+}
+
+/// Runs one long step, printing `   {label} ... done in X s` (or `failed`) on standard error.
+fn step<T, E>(label: &str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    eprint!("   {label} ... ");
+    let _ = std::io::stderr().flush();
+    let start = Instant::now();
+    let out = f();
+    match &out {
+        Ok(_) => eprintln!("done in {:.1} s", start.elapsed().as_secs_f64()),
+        Err(_) => eprintln!("failed"),
+    }
+    out
+}
+
+/// A compiled chain with everything the proving commands need.
+struct Chain {
+    name: String,
+    dir: PathBuf,
+    program: Program,
+    chain_id: u64,
+    block_size: usize,
+    fingerprint: [u8; 32],
+}
+
+impl Chain {
+    fn load(path: &Path, color: bool) -> Result<Chain, Failed> {
+        let (sources, program): (Sources, Program) = compile_chain(path, None, color)?;
+        let dir = if path.is_file() {
+            path.parent().unwrap_or(Path::new(".")).to_path_buf()
+        } else {
+            path.to_path_buf()
+        };
+        let chain_id = sources.manifest.id;
+        let block_size = sources.manifest.block_size as usize;
+        Ok(Chain {
+            name: sources.manifest.name.clone(),
+            dir,
+            fingerprint: fingerprint(&program, chain_id, block_size),
+            program,
+            chain_id,
+            block_size,
+        })
+    }
+
+    fn keygen_circuit(&self) -> BlockCircuit {
+        BlockCircuit::without_witness(&self.program, self.chain_id, self.block_size)
+    }
+
+    fn keys_dir(&self) -> PathBuf {
+        self.dir.join("target").join("keys")
+    }
+
+    fn key_paths(&self, dir: &Path) -> (PathBuf, PathBuf) {
+        (
+            dir.join(format!("{}.vk", self.name)),
+            dir.join(format!("{}.pk", self.name)),
+        )
+    }
+
+    /// The circuit's `k`, or an error if the program cannot be laid out.
+    fn k(&self) -> Result<u32, Failed> {
+        let circuit = self.keygen_circuit();
+        // `rows()` panics when the program cannot be lowered: `new` on an empty block reports it.
+        let state = stele_exec::State::new(&self.program);
+        BlockCircuit::new(&self.program, self.chain_id, self.block_size, &state, &[])
+            .map_err(|e| fail(format!("cannot build the block circuit: {e}")))?;
+        Ok(circuit.k())
+    }
+
+    /// The KZG parameters for `k`: from `file` (halo2-axiom params or snarkjs `.ptau`), or the
+    /// INSECURE development setup cached under `target/params/`.
+    fn params(&self, file: Option<&Path>, k: u32) -> Result<ParamsKZG<Bn256>, Failed> {
+        let err = |e: FileError| fail(e);
+        match file {
+            Some(path) => {
+                let params = if is_ptau(path) {
+                    step(&format!("Reading {} (k = {k})", path.display()), || {
+                        files::read_ptau_file(path, k)
+                    })
+                    .map_err(err)?
+                } else {
+                    let full = step(&format!("Reading {}", path.display()), || {
+                        files::read_params_file(path)
+                    })
+                    .map_err(err)?;
+                    if full.k() == k {
+                        full
+                    } else {
+                        step(&format!("Downsizing params to k = {k}"), || {
+                            files::params_for_k(&full, k)
+                        })
+                        .map_err(err)?
+                    }
+                };
+                if files::is_insecure_dev_params(&params) {
+                    eprintln!(
+                        "warning: `{}` is the INSECURE development setup: for development only",
+                        path.display()
+                    );
+                }
+                Ok(params)
+            }
+            None => {
+                let dir = self.dir.join("target").join("params");
+                eprintln!(
+                    "warning: using the INSECURE development setup (its secret is public: anyone can forge proofs); for development only, pass `--params` for a real ceremony file"
+                );
+                let cached = dir.join(files::dev_params_file_name(k)).is_file();
+                let label = if cached {
+                    format!("Loading INSECURE dev setup (k = {k})")
+                } else {
+                    format!("Generating INSECURE dev setup (k = {k})")
+                };
+                step(&label, || files::load_or_create_dev_params(&dir, k)).map_err(err)
+            }
+        }
+    }
+}
+
+/// A snarkjs powers-of-tau file: `.ptau` extension or the `ptau` magic.
+fn is_ptau(path: &Path) -> bool {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("ptau"))
+    {
+        return true;
+    }
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && &magic == b"ptau"
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, Failed> {
+    std::fs::read(path).map_err(|e| fail(format!("cannot read `{}`: {e}", path.display())))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failed> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| fail(format!("cannot create `{}`: {e}", parent.display())))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| fail(format!("cannot write `{}`: {e}", path.display())))
+}
+
+fn in_file(path: &Path, e: FileError) -> Failed {
+    fail(format!("`{}`: {e}", path.display()))
+}
+
+pub fn keygen(path: &Path, params: Option<PathBuf>, out: Option<PathBuf>, color: bool) -> Outcome {
+    let chain = Chain::load(path, color)?;
+    let circuit = chain.keygen_circuit();
+    let k = chain.k()?;
+    let params = chain.params(params.as_deref(), k)?;
+    let vk = step(&format!("Generating verifying key (k = {k})"), || {
+        keygen_vk(&params, &circuit)
+    })
+    .map_err(|e| fail(format!("key generation failed: {e:?}")))?;
+    let pk = step(&format!("Generating proving key (k = {k})"), || {
+        keygen_pk(&params, vk.clone(), &circuit)
+    })
+    .map_err(|e| fail(format!("key generation failed: {e:?}")))?;
+    let dir = out.unwrap_or_else(|| chain.keys_dir());
+    let (vk_path, pk_path) = chain.key_paths(&dir);
+    step("Writing keys", || {
+        write_file(&vk_path, &files::vk_to_bytes(&vk, &chain.fingerprint))?;
+        write_file(&pk_path, &files::pk_to_bytes(&pk, &chain.fingerprint))
+    })?;
+    eprintln!(
+        "    Finished keys for `{}` (block_size {}, k = {k}): {} and {}",
+        chain.name,
+        chain.block_size,
+        vk_path.display(),
+        pk_path.display()
+    );
+    Ok(())
+}
+
+pub struct ProveArgs {
+    pub state: Option<PathBuf>,
+    pub block: PathBuf,
+    pub params: Option<PathBuf>,
+    pub keys: Option<PathBuf>,
+    pub out: Option<PathBuf>,
+}
+
+pub fn prove(path: &Path, args: ProveArgs, color: bool) -> Outcome {
+    let chain = Chain::load(path, color)?;
+    let program = &chain.program;
+    let state = match &args.state {
+        Some(p) => block::read_state(program, p)?,
+        None => stele_exec::State::new(program),
+    };
+    let txs = block::read_block(program, &args.block)?;
+    let built = step("Running the block", || {
+        BlockCircuit::new(program, chain.chain_id, chain.block_size, &state, &txs)
+    });
+    let (circuit, public) = match built {
+        Ok(b) => b,
+        Err(e @ BlockError::Rejected { .. }) => {
+            return Err(fail(format!(
+                "{e}; a block proof covers applied transactions only"
+            )));
+        }
+        Err(e) => return Err(fail(format!("`{}`: {e}", args.block.display()))),
+    };
+    let k = circuit.k();
+    let params = chain.params(args.params.as_deref(), k)?;
+    let dir = args.keys.unwrap_or_else(|| chain.keys_dir());
+    let (_, pk_path) = chain.key_paths(&dir);
+    if !pk_path.is_file() {
+        return Err(fail(format!(
+            "no proving key at `{}`: run `stele keygen` first",
+            pk_path.display()
+        )));
+    }
+    let pk = step("Reading proving key", || {
+        let bytes = read_file(&pk_path)?;
+        files::pk_from_bytes::<BlockCircuit>(&bytes, &params, &chain.fingerprint, ())
+            .map_err(|e| in_file(&pk_path, e))
+    })?;
+    let proof = step(&format!("Proving (k = {k})"), || {
+        let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
+        create_proof::<
+            KZGCommitmentScheme<Bn256>,
+            ProverSHPLONK<'_, Bn256>,
+            Challenge255<G1Affine>,
+            _,
+            Blake2bWrite<Vec<u8>, G1Affine, Challenge255<G1Affine>>,
+            _,
+        >(
+            &params,
+            &pk,
+            &[circuit],
+            &[&[&public]],
+            rand::rngs::OsRng,
+            &mut transcript,
+        )
+        .map(|()| transcript.finalize())
+    })
+    .map_err(|e| fail(format!("proving failed: {e:?}")))?;
+    let file = ProofFile {
+        k,
+        fingerprint: chain.fingerprint,
+        public_inputs: vec![public],
+        proof,
+    };
+    let out = args.out.unwrap_or_else(|| {
+        chain
+            .dir
+            .join("target")
+            .join("proofs")
+            .join(format!("{}.proof", chain.name))
+    });
+    let bytes = file.to_bytes();
+    write_file(&out, &bytes)?;
+    print_public(&file.public_inputs[0]);
+    println!(
+        "proof: {} bytes ({} bytes in the file) -> {}",
+        file.proof.len(),
+        bytes.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+pub fn verify(
+    path: &Path,
+    proof_path: &Path,
+    params: Option<PathBuf>,
+    keys: Option<PathBuf>,
+    color: bool,
+) -> Outcome {
+    let chain = Chain::load(path, color)?;
+    let bytes = read_file(proof_path)?;
+    let file = ProofFile::from_bytes(&bytes).map_err(|e| in_file(proof_path, e))?;
+    let k = chain.k()?;
+    let params = chain.params(params.as_deref(), k)?;
+    let dir = keys.unwrap_or_else(|| chain.keys_dir());
+    let (vk_path, _) = chain.key_paths(&dir);
+    if !vk_path.is_file() {
+        return Err(fail(format!(
+            "no verifying key at `{}`: run `stele keygen` first",
+            vk_path.display()
+        )));
+    }
+    let vk_bytes = read_file(&vk_path)?;
+    let vk = files::vk_from_bytes::<BlockCircuit>(&vk_bytes, &params, &chain.fingerprint, ())
+        .map_err(|e| in_file(&vk_path, e))?;
+    file.check(&chain.fingerprint, &vk)
+        .map_err(|e| in_file(proof_path, e))?;
+    let instances = file.instance_slices();
+    let ok = step("Verifying", || -> Result<bool, Failed> {
+        let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&file.proof[..]);
+        Ok(verify_proof::<
+            KZGCommitmentScheme<Bn256>,
+            VerifierSHPLONK<'_, Bn256>,
+            Challenge255<G1Affine>,
+            Blake2bRead<&[u8], G1Affine, Challenge255<G1Affine>>,
+            SingleStrategy<'_, Bn256>,
+        >(
+            params.verifier_params(),
+            &vk,
+            SingleStrategy::new(&params),
+            &[&instances],
+            &mut transcript,
+        )
+        .is_ok())
+    })?;
+    if !ok {
+        return Err(fail("proof is invalid"));
+    }
+    println!("proof is valid");
+    if let Some(public) = file.public_inputs.first() {
+        print_public(public);
+    }
+    Ok(())
+}
+
+const LABELS: [&str; 5] = [
+    "chain id",
+    "previous root",
+    "new root",
+    "transaction commitment",
+    "messages root",
+];
+
+fn print_public(public: &[Fr]) {
+    println!("public inputs:");
+    for (i, x) in public.iter().enumerate() {
+        let label = LABELS.get(i).copied().unwrap_or("extra input");
+        let value = if i == 0 {
+            small(x).map_or_else(|| hex(x), |n| n.to_string())
+        } else {
+            hex(x)
+        };
+        println!("  {label:<23} {value}");
+    }
+}
+
+/// `x` as a `u64` when it is that small.
+fn small(x: &Fr) -> Option<u64> {
+    let repr = x.to_repr();
+    let bytes = repr.as_ref();
+    if bytes[8..].iter().any(|&b| b != 0) {
+        return None;
+    }
+    Some(u64::from_le_bytes(bytes[..8].try_into().ok()?))
+}
+
+/// `0x` and 64 hex digits, big-endian.
+fn hex(x: &Fr) -> String {
+    let repr = x.to_repr();
+    let digits: String = repr
+        .as_ref()
+        .iter()
+        .rev()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("0x{digits}")
+}
+
+pub fn info(path: &Path, color: bool) -> Outcome {
+    let chain = Chain::load(path, color)?;
+    let program = &chain.program;
+    chain.k()?;
+    let mut rows_of = Vec::new();
+    let arg_width = stele_circuit::block::arg_width(program);
+    for t in &program.transitions {
+        // The transition alone, as one slot: what one more slot adds to a block of a program
+        // with only this transition. Its parameters are padded (with unused `Field`s) to the
+        // chain's widest, so the slot hashes a transaction digest of the same size as in the
+        // real block.
+        let mut alone_t = t.clone();
+        let own = program.param_scalars(&t.params).len();
+        if own < arg_width {
+            let pad =
+                stele_ir::Type::Array(Box::new(stele_ir::Type::Field), (arg_width - own) as u32);
+            alone_t.params.push(("__pad".to_string(), pad));
+        }
+        let alone = Program {
+            transitions: vec![alone_t],
+            ..program.clone()
+        };
+        let one = BlockCircuit::without_witness(&alone, chain.chain_id, 1).rows();
+        let two = BlockCircuit::without_witness(&alone, chain.chain_id, 2).rows();
+        rows_of.push(two.saturating_sub(one));
+    }
+    let width = program
+        .transitions
+        .iter()
+        .map(|t| t.name.len())
+        .chain(std::iter::once("transition".len()))
+        .max()
+        .unwrap_or(0);
+    println!(
+        "{:<width$}  {:>15}  {:>13}",
+        "transition", "IR instructions", "rows per slot"
+    );
+    for (t, rows) in program.transitions.iter().zip(&rows_of) {
+        println!("{:<width$}  {:>15}  {:>13}", t.name, t.body.len(), rows);
+    }
+    let circuit = chain.keygen_circuit();
+    let mut cs = ConstraintSystem::<Fr>::default();
+    BlockCircuit::configure(&mut cs);
+    let k = circuit.k();
+    println!();
+    println!("block of `{}`", chain.name);
+    let lines = [
+        ("block_size", chain.block_size.to_string()),
+        ("rows", circuit.rows().to_string()),
+        ("k", format!("{k} ({} rows)", 1u64 << k)),
+        ("advice columns", cs.num_advice_columns().to_string()),
+        ("fixed columns", cs.num_fixed_columns().to_string()),
+        ("instance columns", cs.num_instance_columns().to_string()),
+        ("lookups", cs.lookups().len().to_string()),
+    ];
+    for (label, value) in lines {
+        println!("  {label:<17} {value}");
+    }
+    Ok(())
+}
