@@ -11,7 +11,7 @@ use crate::hir::{
     StateFieldKind,
 };
 use crate::resolve_names::{PathKind, path_text};
-use crate::suggest_names::suggest;
+use crate::suggest_names::with_suggestion;
 use crate::ty::{Len, Ty, TyFmt};
 use crate::unify_types::{Infer, VarKind};
 
@@ -1014,17 +1014,15 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 Some((i as u32, is_map))
             }
             None => {
-                let hint = suggest(&name.name, state.fields.iter().map(|f| f.name.as_str()));
-                let mut d = Diagnostic::new(
+                let d = Diagnostic::new(
                     Code::E1005,
                     format!("no field `{}` in `state`", name.name),
                     name.span,
                     "unknown state field",
                 )
                 .with_secondary(state.span, "state declared here");
-                if let Some(h) = hint {
-                    d = d.with_help(format!("did you mean `{h}`?"));
-                }
+                let d =
+                    with_suggestion(d, &name.name, state.fields.iter().map(|f| f.name.as_str()));
                 self.cx.report(d);
                 None
             }
@@ -1095,17 +1093,18 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                         Some((i as u32, fty))
                     }
                     None => {
-                        let hint = suggest(&name.name, adt.fields.iter().map(|f| f.name.as_str()));
-                        let mut d = Diagnostic::new(
+                        let d = Diagnostic::new(
                             Code::E1005,
                             format!("no field `{}` on struct `{}`", name.name, adt.name),
                             name.span,
                             "unknown field",
                         )
                         .with_secondary(adt.span, format!("struct `{}` defined here", adt.name));
-                        if let Some(h) = hint {
-                            d = d.with_help(format!("did you mean `{h}`?"));
-                        }
+                        let d = with_suggestion(
+                            d,
+                            &name.name,
+                            adt.fields.iter().map(|f| f.name.as_str()),
+                        );
                         self.cx.report(d);
                         None
                     }
@@ -1292,17 +1291,15 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                     }
                 }
                 None => {
-                    let hint = suggest(&name.name, adt.fields.iter().map(|f| f.name.as_str()));
-                    let mut d = Diagnostic::new(
+                    let d = Diagnostic::new(
                         Code::E1005,
                         format!("struct `{}` has no field named `{}`", adt.name, name.name),
                         name.span,
                         "unknown field",
                     )
                     .with_secondary(adt.span, format!("struct `{}` defined here", adt.name));
-                    if let Some(h) = hint {
-                        d = d.with_help(format!("did you mean `{h}`?"));
-                    }
+                    let d =
+                        with_suggestion(d, &name.name, adt.fields.iter().map(|f| f.name.as_str()));
                     self.cx.report(d);
                     self.expr(e, None);
                 }

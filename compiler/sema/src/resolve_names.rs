@@ -6,7 +6,7 @@ use stele_syntax::ast;
 
 use crate::checker::{Checker, Progress};
 use crate::hir::{Def, ModuleId};
-use crate::suggest_names::suggest;
+use crate::suggest_names::{suggest, with_suggestion};
 use crate::ty::Ty;
 
 /// What a path is expected to name, for error messages.
@@ -275,10 +275,9 @@ impl Checker<'_> {
                     } else {
                         message
                     };
-                    let mut d = Diagnostic::new(code, message, seg.span, label);
-                    if let Some(h) = suggest(&seg.name, candidates.iter().map(String::as_str)) {
-                        d = d.with_help(format!("did you mean `{h}`?"));
-                    }
+                    let d = Diagnostic::new(code, message, seg.span, label);
+                    let mut d =
+                        with_suggestion(d, &seg.name, candidates.iter().map(String::as_str));
                     if let Def::Adt(a) = def {
                         d = d.with_secondary(
                             self.defs.adt(a).span,

@@ -38,6 +38,18 @@ pub fn suggest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) ->
     best.map(|(_, c)| c.to_string())
 }
 
+/// `d` with a `did you mean` help when a candidate is close to `name`.
+pub fn with_suggestion<'c>(
+    d: stele_diagnostics::Diagnostic,
+    name: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> stele_diagnostics::Diagnostic {
+    match suggest(name, candidates) {
+        Some(h) => d.with_help(format!("did you mean `{h}`?")),
+        None => d,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
