@@ -10,20 +10,14 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
+use halo2_proofs::halo2curves::bn256::{Bn256, Fr};
 use halo2_proofs::halo2curves::ff::PrimeField;
-use halo2_proofs::plonk::{
-    Circuit, ConstraintSystem, create_proof, keygen_pk, keygen_vk, verify_proof,
-};
-use halo2_proofs::poly::commitment::{Params, ParamsProver};
-use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
-use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
-use halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_proofs::transcript::{
-    Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer, TranscriptWriterBuffer,
-};
+use halo2_proofs::plonk::{Circuit, ConstraintSystem, keygen_pk, keygen_vk};
+use halo2_proofs::poly::commitment::Params;
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use stele_circuit::block::{BlockCircuit, BlockError, fingerprint};
 use stele_circuit::files::{self, FileError, ProofFile};
+use stele_circuit::proof;
 use stele_driver::Sources;
 use stele_ir::Program;
 
@@ -257,23 +251,7 @@ pub fn prove(path: &Path, args: ProveArgs, color: bool) -> Outcome {
             .map_err(|e| in_file(&pk_path, e))
     })?;
     let proof = step(&format!("Proving (k = {k})"), || {
-        let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
-        create_proof::<
-            KZGCommitmentScheme<Bn256>,
-            ProverSHPLONK<'_, Bn256>,
-            Challenge255<G1Affine>,
-            _,
-            Blake2bWrite<Vec<u8>, G1Affine, Challenge255<G1Affine>>,
-            _,
-        >(
-            &params,
-            &pk,
-            &[circuit],
-            &[&[&public]],
-            rand::rngs::OsRng,
-            &mut transcript,
-        )
-        .map(|()| transcript.finalize())
+        proof::prove(&params, &pk, circuit, &[&public], rand::rngs::OsRng)
     })
     .map_err(|e| fail(format!("proving failed: {e:?}")))?;
     let file = ProofFile {
@@ -328,21 +306,7 @@ pub fn verify(
         .map_err(|e| in_file(proof_path, e))?;
     let instances = file.instance_slices();
     let ok = step("Verifying", || -> Result<bool, Failed> {
-        let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&file.proof[..]);
-        Ok(verify_proof::<
-            KZGCommitmentScheme<Bn256>,
-            VerifierSHPLONK<'_, Bn256>,
-            Challenge255<G1Affine>,
-            Blake2bRead<&[u8], G1Affine, Challenge255<G1Affine>>,
-            SingleStrategy<'_, Bn256>,
-        >(
-            params.verifier_params(),
-            &vk,
-            SingleStrategy::new(&params),
-            &[&instances],
-            &mut transcript,
-        )
-        .is_ok())
+        Ok(proof::verify(&params, &vk, &instances, &file.proof))
     })?;
     if !ok {
         return Err(fail("proof is invalid"));

@@ -12,18 +12,12 @@ use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
 use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
 use halo2_proofs::plonk::{
     Advice, Circuit, Column, ConstraintSystem, Error, Instance, ProvingKey, VerifyingKey,
-    create_proof, keygen_pk, keygen_vk, verify_proof,
 };
-use halo2_proofs::poly::commitment::ParamsProver;
-use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
-use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
-use halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_proofs::transcript::{
-    Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer, TranscriptWriterBuffer,
-};
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use stele_circuit::poseidon::{HashInput, PoseidonChip, PoseidonConfig, rows_for};
+use stele_circuit::proof;
 use stele_crypto::{Fr, poseidon2};
 
 #[derive(Clone, Debug)]
@@ -95,11 +89,8 @@ impl Circuit<Fr> for ChainCircuit {
     }
 }
 
-type Scheme = KZGCommitmentScheme<Bn256>;
-
 fn keygen(params: &ParamsKZG<Bn256>, circuit: &ChainCircuit) -> ProvingKey<G1Affine> {
-    let vk = keygen_vk(params, circuit).expect("vk");
-    keygen_pk(params, vk, circuit).expect("pk")
+    proof::keygen(params, circuit).expect("keys").1
 }
 
 fn prove(
@@ -108,17 +99,8 @@ fn prove(
     circuit: &ChainCircuit,
     public: Fr,
 ) -> Vec<u8> {
-    let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
-    create_proof::<Scheme, ProverSHPLONK<'_, Bn256>, Challenge255<G1Affine>, _, _, _>(
-        params,
-        pk,
-        std::slice::from_ref(circuit),
-        &[&[&[public]]],
-        ChaCha20Rng::seed_from_u64(1),
-        &mut transcript,
-    )
-    .expect("proof");
-    transcript.finalize()
+    let rng = ChaCha20Rng::seed_from_u64(1);
+    proof::prove(params, pk, circuit.clone(), &[&[public]], rng).expect("proof")
 }
 
 fn verify(
@@ -127,21 +109,7 @@ fn verify(
     proof: &[u8],
     public: Fr,
 ) -> bool {
-    let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(proof);
-    verify_proof::<
-        Scheme,
-        VerifierSHPLONK<'_, Bn256>,
-        Challenge255<G1Affine>,
-        Blake2bRead<&[u8], G1Affine, Challenge255<G1Affine>>,
-        SingleStrategy<'_, Bn256>,
-    >(
-        params.verifier_params(),
-        vk,
-        SingleStrategy::new(params),
-        &[&[&[public]]],
-        &mut transcript,
-    )
-    .is_ok()
+    proof::verify(params, vk, &[&[public]], proof)
 }
 
 /// Smallest `k` whose usable rows (2^k minus the 7 blinding/last rows) hold `rows`.

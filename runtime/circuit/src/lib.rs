@@ -8,6 +8,7 @@
 //! - [`lower`]: one IR transition, with the executor's trace as witness, to constraints.
 //! - [`block`]: the block circuit: transaction slots (each able to run any transition),
 //!   padding, state roots, the transaction commitment and the public inputs.
+//! - [`proof`]: keygen, proving and verification (SHPLONK, Blake2b transcript).
 //! - [`files`]: the structured reference string, keys and proofs as versioned files.
 //!
 //! Every chip configures itself on advice columns it is given, so one block circuit can share a
@@ -20,3 +21,4 @@ pub mod lower;
 pub mod merkle;
 pub mod poseidon;
 pub mod poseidon_wide;
+pub mod proof;

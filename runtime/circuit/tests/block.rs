@@ -11,21 +11,16 @@
 use std::path::Path;
 
 use halo2_proofs::dev::{MockProver, VerifyFailure};
-use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
+use halo2_proofs::halo2curves::bn256::{Bn256, Fr};
 use halo2_proofs::halo2curves::ff::Field;
-use halo2_proofs::plonk::{create_proof, keygen_pk, keygen_vk, verify_proof};
-use halo2_proofs::poly::commitment::ParamsProver;
-use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
-use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
-use halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_proofs::transcript::{
-    Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer, TranscriptWriterBuffer,
-};
+use halo2_proofs::plonk::{keygen_pk, keygen_vk};
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use stele_circuit::block::{BlockCircuit, BlockError, BlockFault, tx_commitment};
 use stele_circuit::files::{dev_params, vk_from_bytes, vk_to_bytes};
 use stele_circuit::gates::Faults;
+use stele_circuit::proof;
 use stele_exec::{Executable, State, Tx, apply_tx};
 use stele_ir::Program;
 
@@ -296,42 +291,15 @@ fn counter_prove_verify() {
     let vk = vk_from_bytes::<BlockCircuit>(&bytes, &params, &fingerprint, ()).expect("vk reads");
     let pk = keygen_pk(&params, vk.clone(), &keygen).expect("pk");
 
-    let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
-    create_proof::<
-        KZGCommitmentScheme<Bn256>,
-        ProverSHPLONK<'_, Bn256>,
-        Challenge255<G1Affine>,
-        _,
-        Blake2bWrite<Vec<u8>, G1Affine, Challenge255<G1Affine>>,
-        _,
-    >(
+    let proof = proof::prove(
         &params,
         &pk,
-        &[circuit],
-        &[&[&public]],
+        circuit,
+        &[&public],
         ChaCha20Rng::from_seed([7; 32]),
-        &mut transcript,
     )
     .expect("proof");
-    let proof = transcript.finalize();
-
-    let verify = |public: &[Fr]| {
-        let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&proof[..]);
-        verify_proof::<
-            KZGCommitmentScheme<Bn256>,
-            VerifierSHPLONK<'_, Bn256>,
-            Challenge255<G1Affine>,
-            Blake2bRead<&[u8], G1Affine, Challenge255<G1Affine>>,
-            SingleStrategy<'_, Bn256>,
-        >(
-            params.verifier_params(),
-            &vk,
-            SingleStrategy::new(&params),
-            &[&[public]],
-            &mut transcript,
-        )
-        .is_ok()
-    };
+    let verify = |public: &[Fr]| proof::verify(&params, &vk, &[public], &proof);
     assert!(verify(&public), "honest proof verifies");
     let mut bad = public.clone();
     bad[2] += Fr::ONE;

@@ -12,19 +12,15 @@ use halo2_proofs::halo2curves::group::Curve;
 use halo2_proofs::halo2curves::serde::SerdeObject;
 use halo2_proofs::plonk::{
     Advice, Circuit, Column, ConstraintSystem, Error, Fixed, Instance, ProvingKey, Selector,
-    VerifyingKey, create_proof, keygen_pk, keygen_vk, verify_proof,
+    VerifyingKey, keygen_pk, keygen_vk,
 };
 use halo2_proofs::poly::Rotation;
 use halo2_proofs::poly::commitment::{Params, ParamsProver};
-use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
-use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
-use halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_proofs::transcript::{
-    Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer, TranscriptWriterBuffer,
-};
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use stele_circuit::files::*;
+use stele_circuit::proof::{self, verify};
 
 // ---------------------------------------------------------------------------------------------
 // Test circuits
@@ -172,55 +168,19 @@ fn scratch_dir(name: &str) -> PathBuf {
 }
 
 fn keys(params: &ParamsKZG<Bn256>) -> (VerifyingKey<G1Affine>, ProvingKey<G1Affine>) {
-    let circuit = Square::default();
-    let vk = keygen_vk(params, &circuit).unwrap();
-    let pk = keygen_pk(params, vk.clone(), &circuit).unwrap();
-    (vk, pk)
+    proof::keygen(params, &Square::default()).unwrap()
 }
 
 fn prove(params: &ParamsKZG<Bn256>, pk: &ProvingKey<G1Affine>, x: Fr) -> (Fr, Vec<u8>) {
     let y = x * x;
-    let mut tr = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
-    create_proof::<
-        KZGCommitmentScheme<Bn256>,
-        ProverSHPLONK<'_, Bn256>,
-        Challenge255<G1Affine>,
-        _,
-        Blake2bWrite<Vec<u8>, G1Affine, Challenge255<G1Affine>>,
-        _,
-    >(
+    let proof = proof::prove(
         params,
         pk,
-        &[Square { x }],
-        &[&[&[y]]],
+        Square { x },
+        &[&[y]],
         ChaCha20Rng::from_seed([9; 32]),
-        &mut tr,
-    )
-    .unwrap();
-    (y, tr.finalize())
-}
-
-fn verify(
-    params: &ParamsKZG<Bn256>,
-    vk: &VerifyingKey<G1Affine>,
-    instances: &[&[Fr]],
-    proof: &[u8],
-) -> bool {
-    let mut tr = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(proof);
-    verify_proof::<
-        KZGCommitmentScheme<Bn256>,
-        VerifierSHPLONK<'_, Bn256>,
-        Challenge255<G1Affine>,
-        Blake2bRead<&[u8], G1Affine, Challenge255<G1Affine>>,
-        SingleStrategy<'_, Bn256>,
-    >(
-        params.verifier_params(),
-        vk,
-        SingleStrategy::new(params),
-        &[instances],
-        &mut tr,
-    )
-    .is_ok()
+    );
+    (y, proof.unwrap())
 }
 
 /// Seals `body` in a container with a valid checksum, as a forger who knows the format would.

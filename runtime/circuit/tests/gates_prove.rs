@@ -3,20 +3,13 @@
 //! a tampered witness (the test-only fault hook) does not.
 
 use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
-use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
-use halo2_proofs::plonk::{
-    Circuit, ConstraintSystem, Error, create_proof, keygen_pk, keygen_vk, verify_proof,
-};
-use halo2_proofs::poly::commitment::ParamsProver;
-use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
-use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
-use halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_proofs::transcript::{
-    Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer, TranscriptWriterBuffer,
-};
+use halo2_proofs::halo2curves::bn256::{Bn256, Fr};
+use halo2_proofs::plonk::{Circuit, ConstraintSystem, Error};
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use stele_circuit::gates::{Faults, GateChip, GateConfig};
+use stele_circuit::proof;
 
 const K: u32 = 9;
 
@@ -66,41 +59,10 @@ impl Circuit<Fr> for Sample {
 
 fn prove_and_verify(circuit: &Sample) -> bool {
     let params = ParamsKZG::<Bn256>::setup(K, ChaCha20Rng::from_seed([7; 32])); // test-only SRS
-    let vk = keygen_vk(&params, &Sample::default()).expect("vk");
-    let pk = keygen_pk(&params, vk.clone(), &Sample::default()).expect("pk");
-    let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
-    create_proof::<
-        KZGCommitmentScheme<Bn256>,
-        ProverSHPLONK<'_, Bn256>,
-        Challenge255<G1Affine>,
-        _,
-        Blake2bWrite<Vec<u8>, G1Affine, Challenge255<G1Affine>>,
-        _,
-    >(
-        &params,
-        &pk,
-        std::slice::from_ref(circuit),
-        &[&[]],
-        ChaCha20Rng::from_seed([9; 32]),
-        &mut transcript,
-    )
-    .expect("proof");
-    let proof = transcript.finalize();
-    let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&proof[..]);
-    verify_proof::<
-        KZGCommitmentScheme<Bn256>,
-        VerifierSHPLONK<'_, Bn256>,
-        Challenge255<G1Affine>,
-        Blake2bRead<&[u8], G1Affine, Challenge255<G1Affine>>,
-        SingleStrategy<'_, Bn256>,
-    >(
-        params.verifier_params(),
-        &vk,
-        SingleStrategy::new(&params),
-        &[&[]],
-        &mut transcript,
-    )
-    .is_ok()
+    let (vk, pk) = proof::keygen(&params, &Sample::default()).expect("keys");
+    let rng = ChaCha20Rng::from_seed([9; 32]);
+    let proof = proof::prove(&params, &pk, circuit.clone(), &[], rng).expect("proof");
+    proof::verify(&params, &vk, &[], &proof)
 }
 
 #[test]

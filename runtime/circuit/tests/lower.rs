@@ -1411,15 +1411,10 @@ fn force(program: &Rc<Program>, args: Vec<Val>, faults: Faults) {
 /// against the key made without a witness).
 #[test]
 fn keygen_without_witness_and_real_proof() {
-    use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
-    use halo2_proofs::plonk::{create_proof, keygen_pk, keygen_vk, verify_proof};
-    use halo2_proofs::poly::commitment::ParamsProver;
-    use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
-    use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
-    use halo2_proofs::poly::kzg::strategy::SingleStrategy;
-    use halo2_proofs::transcript::{
-        Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer, TranscriptWriterBuffer,
-    };
+    use halo2_proofs::halo2curves::bn256::Bn256;
+
+    use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+
     use rand_chacha::ChaCha20Rng;
     use rand_chacha::rand_core::SeedableRng;
 
@@ -1447,30 +1442,16 @@ fn keygen_without_witness_and_real_proof() {
     let k = 9;
     let params = ParamsKZG::<Bn256>::setup(k, ChaCha20Rng::from_seed([3; 32])); // test-only SRS
     let blank = circuit.without_witnesses();
-    let vk = keygen_vk(&params, &blank).expect("vk");
-    let pk = keygen_pk(&params, vk.clone(), &blank).expect("pk");
-    let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
-    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+    let (vk, pk) = stele_circuit::proof::keygen(&params, &blank).expect("keys");
+    let proof = stele_circuit::proof::prove(
         &params,
         &pk,
-        &[circuit],
-        &[&[&public]],
+        circuit,
+        &[&public],
         ChaCha20Rng::from_seed([4; 32]),
-        &mut transcript,
     )
     .expect("proof");
-    let proof = transcript.finalize();
-    let verify = |public: &[Fr]| {
-        let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&proof[..]);
-        verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(
-            params.verifier_params(),
-            &vk,
-            SingleStrategy::new(&params),
-            &[&[public]],
-            &mut transcript,
-        )
-        .is_ok()
-    };
+    let verify = |public: &[Fr]| stele_circuit::proof::verify(&params, &vk, &[public], &proof);
     assert!(verify(&public), "the proof verifies");
     let mut wrong = public.clone();
     *wrong.last_mut().expect("state") += Fr::ONE;

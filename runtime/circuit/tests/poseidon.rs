@@ -8,16 +8,9 @@ use halo2_proofs::dev::MockProver;
 use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
 use halo2_proofs::halo2curves::ff::Field;
 use halo2_proofs::plonk::{
-    Advice, Circuit, Column, ConstraintSystem, Error, Instance, create_proof, keygen_pk, keygen_vk,
-    verify_proof,
+    Advice, Circuit, Column, ConstraintSystem, Error, Instance, keygen_pk, keygen_vk,
 };
-use halo2_proofs::poly::commitment::ParamsProver;
-use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
-use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
-use halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_proofs::transcript::{
-    Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer, TranscriptWriterBuffer,
-};
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use stele_circuit::poseidon::{
@@ -553,25 +546,14 @@ fn layout_numbers() {
 // Real proof
 // ------------------------------------------------------------------------------------------
 
-type Scheme = KZGCommitmentScheme<Bn256>;
-
 fn prove(
     params: &ParamsKZG<Bn256>,
     pk: &halo2_proofs::plonk::ProvingKey<G1Affine>,
     circuit: HashCircuit,
     public: &[Fr],
 ) -> Vec<u8> {
-    let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
-    create_proof::<Scheme, ProverSHPLONK<'_, Bn256>, Challenge255<G1Affine>, _, _, _>(
-        params,
-        pk,
-        &[circuit],
-        &[&[public]],
-        ChaCha20Rng::seed_from_u64(1),
-        &mut transcript,
-    )
-    .expect("proof");
-    transcript.finalize()
+    let rng = ChaCha20Rng::seed_from_u64(1);
+    stele_circuit::proof::prove(params, pk, circuit, &[public], rng).expect("proof")
 }
 
 fn verify(
@@ -580,21 +562,7 @@ fn verify(
     proof: &[u8],
     public: &[Fr],
 ) -> bool {
-    let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(proof);
-    verify_proof::<
-        Scheme,
-        VerifierSHPLONK<'_, Bn256>,
-        Challenge255<G1Affine>,
-        Blake2bRead<&[u8], G1Affine, Challenge255<G1Affine>>,
-        SingleStrategy<'_, Bn256>,
-    >(
-        params.verifier_params(),
-        vk,
-        SingleStrategy::new(params),
-        &[&[public]],
-        &mut transcript,
-    )
-    .is_ok()
+    stele_circuit::proof::verify(params, vk, &[public], proof)
 }
 
 #[test]
