@@ -17,12 +17,13 @@
 //! # Transaction commitment
 //!
 //! Let `A` be the largest number of flattened parameter scalars among the chain's transitions
-//! ([`arg_width`]). For a transaction `tx` of transition number `kind` with flattened arguments
-//! `a_0 .. a_{m-1}` (`m ≤ A`), its **digest** is
-//! `hash_list([kind, a_0, .., a_{m-1}, 0, .., 0])` (`1 + A` elements, arguments padded with
-//! zeros). The commitment of a block of `n` transactions is `c_n` where `c_0 = 0` and
-//! `c_{i+1} = poseidon2(c_i, digest(tx_i))`; padding slots leave it unchanged (in the circuit:
-//! `c ← select(active, poseidon2(c, digest), c)`). [`tx_commitment`] computes it natively.
+//! ([`arg_width`]). A transaction `tx` of transition number `kind` with flattened arguments
+//! `a_0 .. a_{m-1}` (`m ≤ A`) has the `1 + A` **fields** `[kind, a_0, .., a_{m-1}, 0, .., 0]`
+//! (arguments padded with zeros; [`tx_fields`]). The commitment of a block starts at `c = 0`
+//! and absorbs every field of every transaction in order: `c ← poseidon2(c, field)`. Padding
+//! slots leave it unchanged (in the circuit: `c ← select(active, chained, c)`). Every step is
+//! one width-3 Poseidon (the dedicated chip in the circuit, one `poseidon([c, x])` call for a
+//! Solidity or JavaScript verifier). [`tx_commitment`] computes it natively.
 //!
 //! # Slots
 //!
@@ -41,7 +42,7 @@
 //! parameter cells), its kind number `Σ_i i · kind_i`.
 //!
 //! **Padding changes nothing**: with `active = 0` every `kind_i = 0`, every store is
-//! `select(0, v, cur) = cur`, every map write's next root is the current root, and the
+//! `select(0, v, cur) = cur`, every map port is off (its next root is the current one), and the
 //! commitment is `select(0, …, c) = c`; so running state and roots pass through unchanged.
 //!
 //! # State in the circuit
@@ -50,15 +51,39 @@
 //!   cells as they were when its lowering began (the IR's semantics: loads see the state at the
 //!   start of the transaction); `sstore` under guard `g` replaces the running cell by
 //!   `select(g, v, cur)`.
-//! - **Maps**: one running root per map. Reads and writes go through [`crate::merkle`] against
-//!   the running root, in execution order, each write updating it at once (so a later access of
-//!   the same transaction sees it: the executor's staged writes). The final tree only depends on
-//!   the final leaves, so the root after the block equals the executor's deferred commit. Leaf =
-//!   `hash_list(flattened value)` ([`merkle::leaf_hash2`] for 2 scalars, otherwise
-//!   [`poseidon_wide::hash_list`]); a write's old leaf is a witness, proven by its path. The
-//!   witness builder keeps its own copy of every map tree (from the starting state plus the
-//!   circuit's writes) for the siblings, since the executor's siblings are those of the tree
-//!   at the start of each transaction.
+//! - **Maps**: one running root per map, updated by the slot's map ports (below). The final
+//!   tree only depends on the final leaves, so the root after the block equals the executor's
+//!   deferred commit. Leaf = `hash_list(flattened value)` ([`merkle::leaf_hash2`] for 2
+//!   scalars, otherwise [`poseidon_wide::hash_list`]). The witness builder keeps its own copy
+//!   of every map tree (from the starting state plus the block's writes) for the siblings,
+//!   since the executor's siblings are those of the tree at the start of each transaction.
+//!
+//! # Map ports
+//!
+//! A transition's `map.read` and `map.write` do not lay out a Merkle path where they occur.
+//! [`crate::ports::plan`] gives every slot a fixed sequence of **ports** per map (read or
+//! update) and assigns each access of each transition to one, in execution order, fusing a
+//! read with the write back to the same key (see that module). A read returns fresh witness
+//! cells (the values at the key, native); after all the slot's transitions, each port is laid
+//! out once for the accesses assigned to it (its *contributors*, at most one per transition):
+//!
+//! - **guard** `g = ∨ g_i` (one `or` row per extra contributor). Each `g_i` is
+//!   `kind_i ∧ inner guard`, so at most one is on, and `g` is the running transition's guard.
+//! - **key** `Σ g_i·key_i` (one row per contributor; a single contributor's key as is).
+//! - **old leaf**: if some contributor reads, the hash of the port's *old values* `O`; each
+//!   reader's cells `r_i` are bound by `select(g_i, r_i, O) = O` (one row per scalar), so with
+//!   `g_i = 1` they are exactly `O`. A single contributor's read cells are `O` themselves.
+//!   Without readers the old leaf is a witness.
+//! - the path: [`merkle::map_read`] for a read port; [`merkle::map_update`] for an update
+//!   port, with the old leaf checked under `g`, the new leaf the hash of
+//!   `Σ_writers g_i·v_i` (a single writer's values as is), and the next root
+//!   `select(w, new, cur)`, `w = ∨_writers g_i`: a transition that only reads through an
+//!   update port keeps the root.
+//!
+//! Ports are laid out map by map in port order; the running transition's accesses keep their
+//! order (the plan embeds each transition's sequence), so its reads see its earlier writes, as
+//! in the executor. A fused read and its write see the same root: no write to that map lies
+//! between them.
 //!
 //! # Rejected transactions
 //!
@@ -75,10 +100,10 @@
 //!
 //! # Size
 //!
-//! Measured by `tests/block.rs` (blocks of 4 slots): counter (2 transitions, 2 plain scalars)
-//! 634 rows, `k = 10`; token (2 transitions, a depth-20 map, 3-scalar state root, 6-element
-//! digests) 42 251 rows, `k = 16`. Every slot pays for every transition, so rows grow with
-//! `block_size × Σ transitions`.
+//! Measured by `tests/block.rs` (blocks of 4 slots): counter (2 transitions, 2 plain
+//! scalars) about 600 rows, `k = 10`; token (2 transitions sharing two update ports on a
+//! depth-20 map) 17,924 rows, `k = 15`. A slot costs its ports (shared by all transitions)
+//! plus every transition's own arithmetic.
 //!
 //! # Keys
 //!
@@ -105,6 +130,7 @@ use stele_ir::{Program, StateKind, Ty};
 use crate::gates::{Bit, Faults, GateChip, GateConfig, GateCtx, Var};
 use crate::lower::{FunctionIo, LowerError, Witness, lower_function_guarded};
 use crate::merkle;
+use crate::ports::{self, AccessPlan, PortKind, Role};
 use crate::poseidon::{PoseidonChip, PoseidonConfig};
 use crate::poseidon_wide;
 
@@ -154,21 +180,21 @@ pub fn arg_width(program: &Program) -> usize {
         .unwrap_or(0)
 }
 
-/// The digest of one transaction (see the module docs).
-pub fn tx_digest(program: &Program, tx: &Tx) -> Fr {
-    let width = arg_width(program);
-    let mut list = vec![Fr::from(tx.transition as u64)];
-    list.extend(tx.args.iter().map(|v| v.to_fr()));
-    list.resize(1 + width, Fr::ZERO);
-    stele_crypto::hash_list(&list)
+/// The fields a transaction adds to the commitment (see the module docs):
+/// `[kind, a_0, .., a_{A-1}]`, its arguments padded with zeros to the chain's [`arg_width`].
+pub fn tx_fields(program: &Program, tx: &Tx) -> Vec<Fr> {
+    let mut fields = vec![Fr::from(tx.transition as u64)];
+    fields.extend(tx.args.iter().map(|v| v.to_fr()));
+    fields.resize(1 + arg_width(program), Fr::ZERO);
+    fields
 }
 
-/// The transaction commitment of a block (see the module docs): `c_0 = 0`,
-/// `c_{i+1} = poseidon2(c_i, tx_digest(tx_i))`.
+/// The transaction commitment of a block (see the module docs): starting from 0, every
+/// field of every transaction in order is absorbed as `c ← poseidon2(c, field)`.
 pub fn tx_commitment(program: &Program, txs: &[Tx]) -> Fr {
-    txs.iter().fold(Fr::ZERO, |c, tx| {
-        stele_crypto::poseidon2(c, tx_digest(program, tx))
-    })
+    txs.iter()
+        .flat_map(|tx| tx_fields(program, tx))
+        .fold(Fr::ZERO, stele_crypto::poseidon2)
 }
 
 /// **Test-only** deviations of the witness from the honest one (an evil prover).
@@ -180,9 +206,15 @@ pub enum BlockFault {
     /// Switch on slot `slot`'s `active` bit (and `kind`'s bit, if given), with all-zero
     /// arguments.
     ActivateSlot { slot: usize, kind: Option<usize> },
-    /// Add 1 to the level-0 sibling of the `op`-th map access (counted over the block, guard
-    /// on only).
+    /// Add 1 to the level-0 sibling of the `op`-th map port (counted over the block, guard on
+    /// only).
     Sibling { op: usize },
+    /// Add 1 to the first value the `read`-th map read returns (counted over the block, guard
+    /// on only), consistently: the port proves the tampered value.
+    ReadValue { read: usize },
+    /// Add 1 to the first old value of the `op`-th map port (as in `Sibling`), when that port
+    /// is shared: its readers' values no longer match it.
+    PortOld { op: usize },
 }
 
 #[derive(Debug)]
@@ -466,12 +498,20 @@ impl BlockCircuit {
             roots,
             maps,
             native,
-            sibling_fault: match self.fault {
-                BlockFault::Sibling { op } => Some(op),
-                _ => None,
-            },
+            fault: self.fault,
+            reads: 0,
             ops: 0,
+            plan: ports::plan(program),
+            kind: 0,
+            call: 0,
+            pending: Vec::new(),
         };
+        io.pending = io
+            .plan
+            .ports
+            .iter()
+            .map(|p| (0..p.len()).map(|_| Vec::new()).collect())
+            .collect();
 
         let width = arg_width(program);
         let transitions = program.transitions.len();
@@ -516,7 +556,7 @@ impl BlockCircuit {
 
             let mut params: Vec<Vec<Var>> = Vec::with_capacity(transitions);
             for (i, function) in program.transitions.iter().enumerate() {
-                io.begin();
+                io.begin(i);
                 let w = match (witness, slot) {
                     (None, _) => None,
                     (Some(bw), Some(st)) if st.tx.transition == i && kind_v == Some(i) => {
@@ -536,9 +576,10 @@ impl BlockCircuit {
                     lower_function_guarded(ctx, program, function, Some(&kinds[i]), w, &mut io)?;
                 params.push(lowered.params);
             }
+            io.flush(ctx)?;
 
-            // The slot's digest and the commitment chain.
-            let mut list = Vec::with_capacity(1 + width);
+            // The transaction's fields `[kind, arguments…]`, chained into the commitment.
+            let mut fields = Vec::with_capacity(1 + width);
             let mut kind_index: Option<Var> = None;
             for (i, k) in kinds.iter().enumerate().skip(1) {
                 let term = ctx.mul_const(k.var(), Fr::from(i as u64));
@@ -547,22 +588,21 @@ impl BlockCircuit {
                     Some(acc) => ctx.add(&acc, &term),
                 });
             }
-            list.push(kind_index.unwrap_or_else(|| zero.clone()));
+            fields.push(kind_index.unwrap_or_else(|| zero.clone()));
             for j in 0..width {
-                let mut acc: Option<Var> = None;
-                for (i, k) in kinds.iter().enumerate() {
-                    if let Some(p) = params[i].get(j) {
-                        let term = ctx.mul(k.var(), p);
-                        acc = Some(match acc {
-                            None => term,
-                            Some(a) => ctx.add(&a, &term),
-                        });
-                    }
-                }
-                list.push(acc.unwrap_or_else(|| zero.clone()));
+                let terms: Vec<(Option<&Bit>, &Var)> = kinds
+                    .iter()
+                    .zip(&params)
+                    .filter_map(|(k, p)| p.get(j).map(|p| (Some(k), p)))
+                    .collect();
+                fields.push(match terms.as_slice() {
+                    [] => zero.clone(),
+                    _ => mux(ctx, &terms)?,
+                });
             }
-            let digest = hash_cells(ctx, poseidon, &list)?;
-            let next = merkle::leaf_hash2(ctx, poseidon, &commitment, &digest);
+            let next = fields.iter().fold(commitment.clone(), |c, x| {
+                merkle::leaf_hash2(ctx, poseidon, &c, x)
+            });
             commitment = ctx.select(&active, &next, &commitment);
             prev_active = Some(active);
         }
@@ -633,6 +673,22 @@ impl NativeMaps<'_> {
     }
 }
 
+/// One access of a slot's transition, waiting for its port (see "Map ports").
+struct Contrib {
+    kind: usize,
+    guard: Option<Bit>,
+    key: Var,
+    /// The native key when the access takes effect (guard on, key in range).
+    live: Option<u64>,
+    /// The cells a read returned (also for a read fused into the write).
+    read: Option<Vec<Var>>,
+    /// The native values at `key` before the access (the witness of a shared port's old
+    /// values).
+    old: Option<Vec<Fr>>,
+    /// The values a write stores.
+    write: Option<Vec<Var>>,
+}
+
 /// The [`FunctionIo`] of the block: running plain cells and map roots.
 struct BlockIo<'p, 's> {
     poseidon: &'p PoseidonChip,
@@ -642,9 +698,16 @@ struct BlockIo<'p, 's> {
     roots: Vec<Var>,
     maps: Vec<MapInfo>,
     native: Option<NativeMaps<'s>>,
-    sibling_fault: Option<usize>,
-    /// Map accesses with the guard on so far.
+    fault: BlockFault,
+    /// Map ports and map reads with the guard on so far.
     ops: usize,
+    reads: usize,
+    plan: AccessPlan,
+    /// The transition being lowered, and its map accesses so far.
+    kind: usize,
+    call: usize,
+    /// Per map and port: the accesses of the current slot assigned to it.
+    pending: Vec<Vec<Vec<Contrib>>>,
 }
 
 fn known(v: &Var) -> Option<Fr> {
@@ -659,9 +722,40 @@ fn known_u64(v: &Var) -> Option<u64> {
         .and_then(|x| u64::try_from(x).ok())
 }
 
+/// `g_1 ∨ … ∨ g_n` (`None`, always on, if any is); at most one is on in a slot, so this is
+/// also their sum.
+fn any_of(ctx: &mut GateCtx<'_, '_>, guards: &[Option<&Bit>]) -> Option<Bit> {
+    let mut out: Option<Bit> = None;
+    for g in guards {
+        let g = (*g)?;
+        out = Some(match out {
+            None => g.clone(),
+            Some(acc) => ctx.or(&acc, g),
+        });
+    }
+    out
+}
+
+/// `Σ g_i·x_i` over cells whose guards are all present and at most one of them on.
+fn mux(ctx: &mut GateCtx<'_, '_>, terms: &[(Option<&Bit>, &Var)]) -> Result<Var, LowerError> {
+    let mut acc: Option<Var> = None;
+    for (g, x) in terms {
+        let g = g.ok_or_else(|| {
+            LowerError::Malformed("an unguarded map access shares a port".to_string())
+        })?;
+        acc = Some(match acc {
+            None => ctx.mul(g.var(), x),
+            Some(a) => ctx.mul_add(g.var(), x, &a),
+        });
+    }
+    acc.ok_or_else(|| LowerError::Malformed("an empty map port".to_string()))
+}
+
 impl BlockIo<'_, '_> {
-    fn begin(&mut self) {
+    fn begin(&mut self, kind: usize) {
         self.snapshot = self.plain.clone();
+        self.kind = kind;
+        self.call = 0;
     }
 
     fn info(&self, map: u32) -> Result<MapInfo, LowerError> {
@@ -671,23 +765,46 @@ impl BlockIo<'_, '_> {
             .ok_or_else(|| LowerError::Malformed(format!("map {map} out of range")))
     }
 
+    /// The port of the current transition's next map access.
+    fn role(&mut self, map: usize) -> Result<Role, LowerError> {
+        let role = self
+            .plan
+            .roles
+            .get(self.kind)
+            .and_then(|r| r.get(self.call))
+            .copied()
+            .filter(|r| r.map == map && r.port < self.pending[map].len());
+        self.call += 1;
+        role.ok_or_else(|| {
+            LowerError::Malformed(format!("map access {} has no port", self.call - 1))
+        })
+    }
+
     /// The native key of an access that takes effect: guard on and key in range.
     fn live_key(&self, guard: Option<&Bit>, key: &Var, depth: u32) -> Option<u64> {
-        let on = guard.is_none_or(|g| known(g.var()) == Some(Fr::ONE));
         let k = known_u64(key)?;
-        (on && (depth >= 64 || k < (1u64 << depth))).then_some(k)
+        (Self::guard_on(guard) && (depth >= 64 || k < (1u64 << depth))).then_some(k)
     }
 
     fn guard_on(guard: Option<&Bit>) -> bool {
         guard.is_none_or(|g| known(g.var()) == Some(Fr::ONE))
     }
 
-    /// Siblings of the access, with the test-only fault applied.
+    /// The native values of `map` at `live` (zeros for no key; `None` without a witness).
+    fn native_values(&self, map: usize, live: Option<u64>, width: usize) -> Option<Vec<Fr>> {
+        let n = self.native.as_ref()?;
+        Some(match live {
+            Some(k) => n.get(map, k),
+            None => vec![Fr::ZERO; width],
+        })
+    }
+
+    /// Siblings of a port's path, with the test-only fault applied.
     fn siblings(
         &mut self,
         ctx: &mut GateCtx<'_, '_>,
         map: usize,
-        guard: Option<&Bit>,
+        on: bool,
         live: Option<u64>,
         depth: u32,
     ) -> Vec<Var> {
@@ -695,8 +812,8 @@ impl BlockIo<'_, '_> {
             Some(k) => n.trees[map].siblings(k),
             None => vec![Fr::ZERO; depth as usize],
         });
-        if self.native.is_some() && Self::guard_on(guard) {
-            if self.sibling_fault == Some(self.ops)
+        if self.native.is_some() && on {
+            if self.fault == (BlockFault::Sibling { op: self.ops })
                 && let Some(s) = sibs.as_mut()
             {
                 s[0] += Fr::ONE;
@@ -712,6 +829,156 @@ impl BlockIo<'_, '_> {
                 ctx.witness(v)
             })
             .collect()
+    }
+
+    /// Lays out the slot's map ports, map by map and in port order (see "Map ports").
+    fn flush(&mut self, ctx: &mut GateCtx<'_, '_>) -> Result<(), LowerError> {
+        for m in 0..self.maps.len() {
+            let ports = std::mem::take(&mut self.pending[m]);
+            self.pending[m] = (0..ports.len()).map(|_| Vec::new()).collect();
+            for (j, contribs) in ports.iter().enumerate() {
+                self.port(ctx, m, self.plan.ports[m][j], contribs)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn port(
+        &mut self,
+        ctx: &mut GateCtx<'_, '_>,
+        m: usize,
+        kind: PortKind,
+        contribs: &[Contrib],
+    ) -> Result<(), LowerError> {
+        let info = self.maps[m];
+        let guards: Vec<Option<&Bit>> = contribs.iter().map(|c| c.guard.as_ref()).collect();
+        let g = any_of(ctx, &guards);
+        let active = contribs.iter().find(|c| Self::guard_on(c.guard.as_ref()));
+        let live = active.and_then(|c| c.live);
+        let key = match contribs {
+            [] => return Err(LowerError::Malformed("an empty map port".to_string())),
+            [one] => one.key.clone(),
+            many => {
+                let terms: Vec<_> = many.iter().map(|c| (c.guard.as_ref(), &c.key)).collect();
+                mux(ctx, &terms)?
+            }
+        };
+
+        // The old leaf: the hash of the values read (bound to every reader), or a witness.
+        let old_leaf = if contribs.iter().any(|c| c.read.is_some()) {
+            let old: Vec<Var> = match contribs {
+                [
+                    Contrib {
+                        read: Some(cells), ..
+                    },
+                ] => cells.clone(),
+                _ => {
+                    let mut values = active.and_then(|c| c.old.clone());
+                    if self.fault == (BlockFault::PortOld { op: self.ops })
+                        && let Some(v) = values.as_mut()
+                    {
+                        v[0] += Fr::ONE;
+                    }
+                    let old: Vec<Var> = (0..info.width)
+                        .map(|s| {
+                            ctx.witness(match (&self.native, &values) {
+                                (None, _) => Value::unknown(),
+                                (Some(_), Some(v)) => Value::known(v[s]),
+                                (Some(_), None) => Value::known(Fr::ZERO),
+                            })
+                        })
+                        .collect();
+                    for c in contribs {
+                        let Some(read) = &c.read else { continue };
+                        for (r, o) in read.iter().zip(&old) {
+                            match &c.guard {
+                                Some(g) => {
+                                    let picked = ctx.select(g, r, o);
+                                    ctx.assert_equal(&picked, o);
+                                }
+                                None => ctx.assert_equal(r, o),
+                            }
+                        }
+                    }
+                    old
+                }
+            };
+            hash_cells(ctx, self.poseidon, &old)?
+        } else {
+            let leaf = match (&self.native, live) {
+                (None, _) => Value::unknown(),
+                (Some(n), Some(k)) => Value::known(n.trees[m].leaf(k)),
+                (Some(_), None) => Value::known(Fr::ZERO),
+            };
+            ctx.witness(leaf)
+        };
+        let sibs = self.siblings(ctx, m, active.is_some(), live, info.depth);
+        let root = self.roots[m].clone();
+        match kind {
+            PortKind::Read => {
+                merkle::map_read(
+                    ctx,
+                    self.poseidon,
+                    g.as_ref(),
+                    &key,
+                    info.depth,
+                    &old_leaf,
+                    &sibs,
+                    &root,
+                );
+            }
+            PortKind::Update => {
+                let writers: Vec<&Contrib> =
+                    contribs.iter().filter(|c| c.write.is_some()).collect();
+                let w = if writers.len() == contribs.len() {
+                    g.clone()
+                } else {
+                    let wg: Vec<Option<&Bit>> = writers.iter().map(|c| c.guard.as_ref()).collect();
+                    any_of(ctx, &wg)
+                };
+                let new: Vec<Var> = match writers.as_slice() {
+                    [] => {
+                        return Err(LowerError::Malformed(
+                            "an update port without a write".into(),
+                        ));
+                    }
+                    [one] => one.write.clone().unwrap_or_default(),
+                    many => (0..info.width)
+                        .map(|s| {
+                            let terms: Vec<_> = many
+                                .iter()
+                                .map(|c| {
+                                    (c.guard.as_ref(), &c.write.as_ref().expect("a writer")[s])
+                                })
+                                .collect();
+                            mux(ctx, &terms)
+                        })
+                        .collect::<Result<_, _>>()?,
+                };
+                let new_leaf = hash_cells(ctx, self.poseidon, &new)?;
+                self.roots[m] = merkle::map_update(
+                    ctx,
+                    self.poseidon,
+                    g.as_ref(),
+                    w.as_ref(),
+                    &key,
+                    info.depth,
+                    &old_leaf,
+                    &new_leaf,
+                    &sibs,
+                    &root,
+                );
+                if let (Some(n), Some(c), Some(k)) = (self.native.as_mut(), active, live)
+                    && let Some(write) = &c.write
+                {
+                    let vals: Option<Vec<Fr>> = write.iter().map(known).collect();
+                    if let Some(vals) = vals {
+                        n.trees[m].set_leaf(k, stele_crypto::hash_list(&vals));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -766,33 +1033,40 @@ impl FunctionIo for BlockIo<'_, '_> {
                 info.width
             )));
         }
+        let role = self.role(m)?;
         let live = self.live_key(guard, key, info.depth);
-        let values: Vec<Value<Fr>> = match &self.native {
-            Some(n) => match live {
-                Some(k) => n.get(m, k).into_iter().map(Value::known).collect(),
-                None => vec![Value::known(Fr::ZERO); info.width],
-            },
-            None => vec![Value::unknown(); info.width],
-        };
-        let cells: Vec<Var> = values.into_iter().map(|v| ctx.witness(v)).collect();
-        let leaf = hash_cells(ctx, self.poseidon, &cells)?;
-        let sibs = self.siblings(ctx, m, guard, live, info.depth);
-        merkle::map_read(
-            ctx,
-            self.poseidon,
-            guard,
-            key,
-            info.depth,
-            &leaf,
-            &sibs,
-            &self.roots[m],
-        );
+        let mut old = self.native_values(m, live, info.width);
+        if old.is_some() && Self::guard_on(guard) {
+            if self.fault == (BlockFault::ReadValue { read: self.reads })
+                && let Some(v) = old.as_mut()
+            {
+                v[0] += Fr::ONE;
+            }
+            self.reads += 1;
+        }
+        let cells: Vec<Var> = (0..info.width)
+            .map(|s| {
+                ctx.witness(match &old {
+                    Some(v) => Value::known(v[s]),
+                    None => Value::unknown(),
+                })
+            })
+            .collect();
+        self.pending[m][role.port].push(Contrib {
+            kind: self.kind,
+            guard: guard.cloned(),
+            key: key.clone(),
+            live,
+            read: Some(cells.clone()),
+            old,
+            write: None,
+        });
         Ok(cells)
     }
 
     fn map_write(
         &mut self,
-        ctx: &mut GateCtx<'_, '_>,
+        _ctx: &mut GateCtx<'_, '_>,
         map: u32,
         key: &Var,
         guard: Option<&Bit>,
@@ -807,30 +1081,30 @@ impl FunctionIo for BlockIo<'_, '_> {
                 info.width
             )));
         }
+        let role = self.role(m)?;
         let live = self.live_key(guard, key, info.depth);
-        let old_leaf = match &self.native {
-            Some(n) => Value::known(live.map_or(Fr::ZERO, |k| n.trees[m].leaf(k))),
-            None => Value::unknown(),
-        };
-        let old = ctx.witness(old_leaf);
-        let new = hash_cells(ctx, self.poseidon, value)?;
-        let sibs = self.siblings(ctx, m, guard, live, info.depth);
-        let next = merkle::map_write(
-            ctx,
-            self.poseidon,
-            guard,
-            key,
-            info.depth,
-            &old,
-            &new,
-            &sibs,
-            &self.roots[m],
-        );
-        self.roots[m] = next;
+        let kind = self.kind;
+        let fused = self.pending[m][role.port]
+            .last_mut()
+            .filter(|c| role.fused && c.kind == kind && c.write.is_none());
+        match fused {
+            Some(c) => c.write = Some(value.to_vec()),
+            None => {
+                let old = self.native_values(m, live, info.width);
+                self.pending[m][role.port].push(Contrib {
+                    kind,
+                    guard: guard.cloned(),
+                    key: key.clone(),
+                    live,
+                    read: None,
+                    old,
+                    write: Some(value.to_vec()),
+                });
+            }
+        }
         if let (Some(n), Some(k)) = (self.native.as_mut(), live) {
             let vals: Option<Vec<Fr>> = value.iter().map(known).collect();
             if let Some(vals) = vals {
-                n.trees[m].set_leaf(k, stele_crypto::hash_list(&vals));
                 n.values[m].insert(k, vals);
             }
         }

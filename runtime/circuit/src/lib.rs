@@ -5,6 +5,8 @@
 //! - [`poseidon`]: circomlib's Poseidon permutation (width 3) as a dedicated round gate.
 //! - [`poseidon_wide`]: circomlib's Poseidon of any width, and `hash_list`, on the gate chip.
 //! - [`merkle`]: map reads and writes as Merkle paths against a running root.
+//! - [`ports`]: the plan that shares map accesses between a slot's transitions and fuses a
+//!   read with the write back to the same key.
 //! - [`lower`]: one IR transition, with the executor's trace as witness, to constraints.
 //! - [`block`]: the block circuit: transaction slots (each able to run any transition),
 //!   padding, state roots, the transaction commitment and the public inputs.
@@ -19,6 +21,7 @@ pub mod files;
 pub mod gates;
 pub mod lower;
 pub mod merkle;
+pub mod ports;
 pub mod poseidon;
 pub mod poseidon_wide;
 pub mod proof;

@@ -321,13 +321,48 @@ pub fn map_write(
     siblings: &[Var],
     current_root: &Var,
 ) -> Var {
+    map_update(
+        ctx,
+        poseidon,
+        g,
+        g,
+        key,
+        depth,
+        old_leaf,
+        new_leaf,
+        siblings,
+        current_root,
+    )
+}
+
+/// [`map_write`] with a separate write guard `w`, which must imply `g` (`w = 1 ⇒ g = 1`; the
+/// caller's duty): the old leaf is checked under `g` and the next root is
+/// `select(w, root(key, new_leaf, siblings), current_root)`. With `g = 1, w = 0` it is a
+/// [`map_read`] of `old_leaf` that keeps the root: the block circuit's shared ports, where
+/// one transition may read and another write through the same path.
+///
+/// # Panics
+/// If `depth` is not in 1..=64 or `siblings.len() != depth`.
+#[allow(clippy::too_many_arguments)]
+pub fn map_update(
+    ctx: &mut GateCtx<'_, '_>,
+    poseidon: &PoseidonChip,
+    g: Option<&Bit>,
+    w: Option<&Bit>,
+    key: &Var,
+    depth: u32,
+    old_leaf: &Var,
+    new_leaf: &Var,
+    siblings: &[Var],
+    current_root: &Var,
+) -> Var {
     check_path(depth, siblings);
     let k = path_key(ctx, g, key);
     let bits = key_bits(ctx, &k, depth);
     let roots = roots_from_bits(ctx, poseidon, &[old_leaf, new_leaf], &bits, siblings);
     check_root(ctx, g, &roots[0], current_root);
-    match g {
-        Some(g) => ctx.select(g, &roots[1], current_root),
+    match w {
+        Some(w) => ctx.select(w, &roots[1], current_root),
         None => roots[1].clone(),
     }
 }
