@@ -370,8 +370,7 @@ pub fn info(path: &Path, color: bool) -> Outcome {
     for t in &program.transitions {
         // The transition alone, as one slot: what one more slot adds to a block of a program
         // with only this transition. Its parameters are padded (with unused `Field`s) to the
-        // chain's widest, so the slot hashes a transaction digest of the same size as in the
-        // real block.
+        // chain's widest, so the slot absorbs as many transaction fields as in the real block.
         let mut alone_t = t.clone();
         let own = program.param_scalars(&t.params).len();
         if own < arg_width {
@@ -394,12 +393,41 @@ pub fn info(path: &Path, color: bool) -> Outcome {
         .chain(std::iter::once("transition".len()))
         .max()
         .unwrap_or(0);
+    let plan = stele_circuit::ports::plan(program);
     println!(
-        "{:<width$}  {:>15}  {:>13}",
-        "transition", "IR instructions", "rows per slot"
+        "{:<width$}  {:>15}  {:>12}  {:>10}",
+        "transition", "IR instructions", "map accesses", "rows alone"
     );
-    for (t, rows) in program.transitions.iter().zip(&rows_of) {
-        println!("{:<width$}  {:>15}  {:>13}", t.name, t.body.len(), rows);
+    for ((t, rows), roles) in program.transitions.iter().zip(&rows_of).zip(&plan.roles) {
+        println!(
+            "{:<width$}  {:>15}  {:>12}  {:>10}",
+            t.name,
+            t.body.len(),
+            roles.len(),
+            rows
+        );
+    }
+    // One slot of the real chain: every transition, sharing the map ports.
+    let slot = BlockCircuit::without_witness(program, chain.chain_id, 2)
+        .rows()
+        .saturating_sub(BlockCircuit::without_witness(program, chain.chain_id, 1).rows());
+    let map_names = program
+        .state
+        .iter()
+        .filter(|f| matches!(f.kind, stele_ir::StateKind::Map { .. }))
+        .map(|f| f.name.as_str());
+    println!();
+    println!("slot (every transition; map paths shared)");
+    println!("  {:<17} {slot}", "rows");
+    for (name, ports) in map_names.zip(&plan.ports) {
+        let kinds: Vec<&str> = ports
+            .iter()
+            .map(|p| match p {
+                stele_circuit::ports::PortKind::Read => "read",
+                stele_circuit::ports::PortKind::Update => "update",
+            })
+            .collect();
+        println!("  {:<17} `{name}`: {}", "map ports", kinds.join(", "));
     }
     let circuit = chain.keygen_circuit();
     let mut cs = ConstraintSystem::<Fr>::default();
