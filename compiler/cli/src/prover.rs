@@ -366,20 +366,11 @@ pub fn info(path: &Path, color: bool) -> Outcome {
     let program = &chain.program;
     chain.k()?;
     let mut rows_of = Vec::new();
-    let arg_width = stele_circuit::block::arg_width(program);
     for t in &program.transitions {
         // The transition alone, as one slot: what one more slot adds to a block of a program
-        // with only this transition. Its parameters are padded (with unused `Field`s) to the
-        // chain's widest, so the slot absorbs as many transaction fields as in the real block.
-        let mut alone_t = t.clone();
-        let own = program.param_scalars(&t.params).len();
-        if own < arg_width {
-            let pad =
-                stele_ir::Type::Array(Box::new(stele_ir::Type::Field), (arg_width - own) as u32);
-            alone_t.params.push(("__pad".to_string(), pad));
-        }
+        // with only this transition.
         let alone = Program {
-            transitions: vec![alone_t],
+            transitions: vec![t.clone()],
             ..program.clone()
         };
         let one = BlockCircuit::without_witness(&alone, chain.chain_id, 1).rows();

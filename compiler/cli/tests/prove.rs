@@ -1,5 +1,5 @@
 //! `stele keygen`, `stele prove`, `stele verify` and `stele info` end to end on a copy of
-//! `examples/counter` (block_size 4: 634 rows, k = 10) in a temporary folder, so `target/` is
+//! `examples/counter` (block_size 4: 466 rows, k = 9) in a temporary folder, so `target/` is
 //! never written into the repository.
 
 use std::path::{Path, PathBuf};
@@ -91,7 +91,7 @@ fn keygen_and_prove(dir: &Path) {
     assert!(out.stderr.contains("INSECURE"), "{}", out.show());
     assert!(
         out.stderr
-            .contains("Generating proving key (k = 10) ... done in"),
+            .contains("Generating proving key (k = 9) ... done in"),
         "{}",
         out.show()
     );
@@ -110,7 +110,7 @@ fn keygen_and_prove(dir: &Path) {
     );
     assert_eq!(out.code, 0, "{}", out.show());
     assert!(
-        out.stderr.contains("Proving (k = 10) ... done in"),
+        out.stderr.contains("Proving (k = 9) ... done in"),
         "{}",
         out.show()
     );

@@ -16,14 +16,28 @@
 //!
 //! # Transaction commitment
 //!
-//! Let `A` be the largest number of flattened parameter scalars among the chain's transitions
-//! ([`arg_width`]). A transaction `tx` of transition number `kind` with flattened arguments
-//! `a_0 .. a_{m-1}` (`m ≤ A`) has the `1 + A` **fields** `[kind, a_0, .., a_{m-1}, 0, .., 0]`
-//! (arguments padded with zeros; [`tx_fields`]). The commitment of a block starts at `c = 0`
-//! and absorbs every field of every transaction in order: `c ← poseidon2(c, field)`. Padding
-//! slots leave it unchanged (in the circuit: `c ← select(active, chained, c)`). Every step is
-//! one width-3 Poseidon (the dedicated chip in the circuit, one `poseidon([c, x])` call for a
-//! Solidity or JavaScript verifier). [`tx_commitment`] computes it natively.
+//! A transaction of transition number `kind` is encoded as a few **fields** (field elements;
+//! [`tx_fields`]), packing its flattened arguments by their types' widths, in order, like
+//! packed calldata:
+//!
+//! - field 0 starts with `kind` in its low [`KIND_BITS`] bits;
+//! - a `bool` takes 1 bit, a `uN` N bits, each placed at the lowest free bit of the current
+//!   field, or at bit 0 of a new field if it would pass [`FIELD_BITS`] (248);
+//! - a `Field` scalar (and every enum payload slot, which is a `Field` in the layout) takes a
+//!   field of its own;
+//! - every transaction of the chain has [`tx_width`] fields (the most any transition needs),
+//!   the missing ones 0.
+//!
+//! So a field is `Σ value·2^shift` with every value below `2^width` and the sum below
+//! `2^248 < p`: the encoding is injective, and the circuit computes it with linear
+//! combinations of the parameter cells, which are range-checked by type in every slot. A
+//! `token` transfer (`u32, u32, u64, u64, u32`) is one field: 16 + 224 bits.
+//!
+//! The commitment of a block starts at `c = 0` and absorbs every field of every transaction
+//! in order: `c ← poseidon2(c, field)`. Padding slots leave it unchanged (in the circuit:
+//! `c ← select(active, chained, c)`). Every step is one width-3 Poseidon (the dedicated chip
+//! in the circuit, one `poseidon([c, x])` call for a Solidity or JavaScript verifier).
+//! [`tx_commitment`] computes it natively.
 //!
 //! # Slots
 //!
@@ -38,8 +52,8 @@
 //! Every slot contains every transition's lowering ([`lower_function_guarded`]) under the outer
 //! guard `kind_i` (which equals `active ∧ kind_i`): every fallible instruction and every effect
 //! runs under `kind_i ∧ inner guard`, so only the selected transition can fail or change state.
-//! The slot's committed arguments are `Σ_i kind_i · param_{i,j}` (the selected transition's
-//! parameter cells), its kind number `Σ_i i · kind_i`.
+//! The slot's transaction fields are the selected transition's packed parameters,
+//! `Σ_i kind_i · packed_{i,f}`, with its kind number `Σ_i i · kind_i` added to field 0.
 //!
 //! **Padding changes nothing**: with `active = 0` every `kind_i = 0`, every store is
 //! `select(0, v, cur) = cur`, every map port is off (its next root is the current one), and the
@@ -101,9 +115,10 @@
 //! # Size
 //!
 //! Measured by `tests/block.rs` (blocks of 4 slots): counter (2 transitions, 2 plain
-//! scalars) about 600 rows, `k = 10`; token (2 transitions sharing two update ports on a
-//! depth-20 map) 17,924 rows, `k = 15`. A slot costs its ports (shared by all transitions)
-//! plus every transition's own arithmetic.
+//! scalars) 466 rows, `k = 9`; token (2 transitions sharing two update ports on a depth-20
+//! map) 16,166 rows, `k = 14`. A slot costs its ports (shared by all transitions), its
+//! commitment hashes (one per transaction field) and every transition's own arithmetic; `stele
+//! info` prints the numbers for a chain.
 //!
 //! # Keys
 //!
@@ -170,22 +185,68 @@ impl fmt::Display for BlockError {
 
 impl std::error::Error for BlockError {}
 
-/// `A`: the largest number of flattened parameter scalars among the transitions.
-pub fn arg_width(program: &Program) -> usize {
+/// Bits of the transition number at the bottom of a transaction's first field.
+pub const KIND_BITS: u32 = 16;
+
+/// Bits a packed field holds: its value stays below `2^248 < p`.
+pub const FIELD_BITS: u32 = 248;
+
+/// Where each flattened argument scalar of a transition goes: `(field, shift)`; and how many
+/// fields the transition needs (see "Transaction commitment").
+fn packing(program: &Program, function: &stele_ir::Function) -> (Vec<(usize, u32)>, usize) {
+    let mut at = Vec::new();
+    let (mut field, mut used) = (0usize, KIND_BITS);
+    for scalar in program.param_scalars(&function.params) {
+        let bits = match scalar.ty {
+            Ty::Field => None,
+            Ty::Bool => Some(1),
+            Ty::UInt(n) => Some(u32::from(n)),
+        };
+        match bits {
+            None => {
+                if used > 0 {
+                    field += 1;
+                }
+                at.push((field, 0));
+                field += 1;
+                used = 0;
+            }
+            Some(b) => {
+                if used + b > FIELD_BITS {
+                    field += 1;
+                    used = 0;
+                }
+                at.push((field, used));
+                used += b;
+            }
+        }
+    }
+    (at, field + usize::from(used > 0))
+}
+
+/// The number of fields of every transaction of `program` (at least 1).
+pub fn tx_width(program: &Program) -> usize {
     program
         .transitions
         .iter()
-        .map(|f| program.param_scalars(&f.params).len())
+        .map(|f| packing(program, f).1)
         .max()
-        .unwrap_or(0)
+        .unwrap_or(1)
 }
 
-/// The fields a transaction adds to the commitment (see the module docs):
-/// `[kind, a_0, .., a_{A-1}]`, its arguments padded with zeros to the chain's [`arg_width`].
+fn pow2(shift: u32) -> Fr {
+    Fr::from(2u64).pow_vartime([u64::from(shift)])
+}
+
+/// The fields of a transaction (see the module docs, "Transaction commitment").
 pub fn tx_fields(program: &Program, tx: &Tx) -> Vec<Fr> {
-    let mut fields = vec![Fr::from(tx.transition as u64)];
-    fields.extend(tx.args.iter().map(|v| v.to_fr()));
-    fields.resize(1 + arg_width(program), Fr::ZERO);
+    let mut fields = vec![Fr::ZERO; tx_width(program)];
+    fields[0] = Fr::from(tx.transition as u64);
+    if let Some(function) = program.transitions.get(tx.transition) {
+        for (arg, (field, shift)) in tx.args.iter().zip(packing(program, function).0) {
+            fields[field] += arg.to_fr() * pow2(shift);
+        }
+    }
     fields
 }
 
@@ -513,8 +574,19 @@ impl BlockCircuit {
             .map(|p| (0..p.len()).map(|_| Vec::new()).collect())
             .collect();
 
-        let width = arg_width(program);
+        let width = tx_width(program);
         let transitions = program.transitions.len();
+        if transitions > 1 << KIND_BITS {
+            return Err(LowerError::Unsupported(format!(
+                "{transitions} transitions; a block supports at most {}",
+                1u32 << KIND_BITS
+            )));
+        }
+        let packings: Vec<(Vec<(usize, u32)>, usize)> = program
+            .transitions
+            .iter()
+            .map(|f| packing(program, f))
+            .collect();
         let mut commitment = zero.clone();
         let mut prev_active: Option<Bit> = None;
         for s in 0..self.block_size {
@@ -578,8 +650,7 @@ impl BlockCircuit {
             }
             io.flush(ctx)?;
 
-            // The transaction's fields `[kind, arguments…]`, chained into the commitment.
-            let mut fields = Vec::with_capacity(1 + width);
+            // The transaction's fields, chained into the commitment.
             let mut kind_index: Option<Var> = None;
             for (i, k) in kinds.iter().enumerate().skip(1) {
                 let term = ctx.mul_const(k.var(), Fr::from(i as u64));
@@ -588,16 +659,40 @@ impl BlockCircuit {
                     Some(acc) => ctx.add(&acc, &term),
                 });
             }
-            fields.push(kind_index.unwrap_or_else(|| zero.clone()));
-            for j in 0..width {
-                let terms: Vec<(Option<&Bit>, &Var)> = kinds
-                    .iter()
-                    .zip(&params)
-                    .filter_map(|(k, p)| p.get(j).map(|p| (Some(k), p)))
-                    .collect();
-                fields.push(match terms.as_slice() {
-                    [] => zero.clone(),
-                    _ => mux(ctx, &terms)?,
+            let mut fields = Vec::with_capacity(width);
+            for f in 0..width {
+                let mut packed: Vec<(usize, Var)> = Vec::new();
+                for (i, (at, _)) in packings.iter().enumerate() {
+                    let mut acc: Option<Var> = None;
+                    for (p, &(pf, shift)) in params[i].iter().zip(at) {
+                        if pf != f {
+                            continue;
+                        }
+                        let term = if shift == 0 {
+                            p.clone()
+                        } else {
+                            ctx.mul_const(p, pow2(shift))
+                        };
+                        acc = Some(match acc {
+                            None => term,
+                            Some(a) => ctx.add(&a, &term),
+                        });
+                    }
+                    if let Some(a) = acc {
+                        packed.push((i, a));
+                    }
+                }
+                let terms: Vec<(Option<&Bit>, &Var)> =
+                    packed.iter().map(|(i, v)| (Some(&kinds[*i]), v)).collect();
+                let args = match terms.as_slice() {
+                    [] => None,
+                    _ => Some(mux(ctx, &terms)?),
+                };
+                let kind_part = if f == 0 { kind_index.clone() } else { None };
+                fields.push(match (kind_part, args) {
+                    (Some(a), Some(b)) => ctx.add(&a, &b),
+                    (Some(a), None) | (None, Some(a)) => a,
+                    (None, None) => zero.clone(),
                 });
             }
             let next = fields.iter().fold(commitment.clone(), |c, x| {

@@ -13,12 +13,14 @@ use std::path::Path;
 
 use halo2_proofs::dev::{MockProver, VerifyFailure};
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr};
-use halo2_proofs::halo2curves::ff::Field;
+use halo2_proofs::halo2curves::ff::{Field, PrimeField};
 use halo2_proofs::plonk::{keygen_pk, keygen_vk};
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use stele_circuit::block::{BlockCircuit, BlockError, BlockFault, tx_commitment};
+use stele_circuit::block::{
+    BlockCircuit, BlockError, BlockFault, tx_commitment, tx_fields, tx_width,
+};
 use stele_circuit::files::{dev_params, vk_from_bytes, vk_to_bytes};
 use stele_circuit::gates::Faults;
 use stele_circuit::proof;
@@ -372,4 +374,38 @@ fn every_example_at_its_block_size() {
         }
         assert!(blocks > 0, "{name} proves something");
     }
+}
+
+/// Transactions are packed by their argument types (module docs, "Transaction commitment").
+#[test]
+fn tx_fields_pack_by_type() {
+    let token = example("token");
+    // transfer(from 1, to 2, amount 100, fee 1, nonce 5): kind 0 in bits 0..16, then 32, 32,
+    // 64, 64 and 32 bits: one field.
+    let transfer = token.applied[0].clone();
+    assert_eq!(tx_width(&token.program), 1);
+    let args: Vec<u128> = transfer
+        .args
+        .iter()
+        .map(|a| stele_crypto::fr_to_u128(&a.to_fr()).expect("small"))
+        .collect();
+    let expected = Fr::from_u128(args[0] << 16)
+        + Fr::from_u128(args[1] << 48)
+        + Fr::from_u128(args[2]) * Fr::from_u128(1 << 80)
+        + Fr::from_u128(args[3]) * Fr::from_u128(1 << 100) * Fr::from_u128(1 << 44)
+        + Fr::from_u128(args[4]) * Fr::from_u128(1 << 104) * Fr::from_u128(1 << 104);
+    assert_eq!(tx_fields(&token.program, &transfer), vec![expected]);
+    // vm: `store(at: u8, op: Op)`: kind, `at` at bit 16 and the enum's 32-bit tag at bit 24
+    // share field 0; each `Field` payload slot of the enum has a field of its own.
+    let vm = example("vm");
+    let store = &vm.all[0];
+    let a: Vec<Fr> = store.args.iter().map(|v| v.to_fr()).collect();
+    let mut expected = vec![
+        Fr::from(store.transition as u64)
+            + a[0] * Fr::from(1u64 << 16)
+            + a[1] * Fr::from(1u64 << 24),
+    ];
+    expected.extend(&a[2..]);
+    assert_eq!(tx_fields(&vm.program, store), expected);
+    assert_eq!(tx_width(&vm.program), expected.len());
 }
