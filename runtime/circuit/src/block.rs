@@ -37,7 +37,7 @@
 //! in order: `c ← poseidon2(c, field)`. Padding slots leave it unchanged (in the circuit:
 //! `c ← select(active, chained, c)`). Every step is one width-3 Poseidon (the dedicated chip
 //! in the circuit, one `poseidon([c, x])` call for a Solidity or JavaScript verifier).
-//! [`tx_commitment`] computes it natively.
+//! [`tx_commitment`] computes it natively; `docs/state-commitment.md` has a worked example.
 //!
 //! # Slots
 //!

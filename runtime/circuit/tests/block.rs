@@ -409,3 +409,26 @@ fn tx_fields_pack_by_type() {
     assert_eq!(tx_fields(&vm.program, store), expected);
     assert_eq!(tx_width(&vm.program), expected.len());
 }
+
+/// The worked example of docs/state-commitment.md, "Transaction commitment".
+#[test]
+fn tx_commitment_worked_example() {
+    let token = example("token");
+    let transfer = stele_exec::Tx {
+        transition: 0,
+        args: [1u128, 2, 100, 1, 0]
+            .iter()
+            .map(|v| stele_exec::Val::Int(*v))
+            .collect(),
+    };
+    let dec = |s: &str| stele_crypto::fr_from_str(s).expect("decimal");
+    assert_eq!(
+        tx_fields(&token.program, &transfer),
+        vec![dec("22300745198530623262428300234674228930084864")]
+    );
+    assert_eq!(
+        tx_commitment(&token.program, &[transfer]),
+        dec("16647954946611294070377920686444521309152200053305399650439829532948318277124")
+    );
+    assert_eq!(tx_commitment(&token.program, &[]), Fr::ZERO);
+}
