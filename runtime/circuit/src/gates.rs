@@ -91,6 +91,11 @@
 //! | `assert_guarded` | 0 | 1 | 0 | 1 |
 //! | `guarded_field_inv` | 0 | 2 (1 without a guard) | 0 | 2 |
 //! | `guarded_field_div` | 0 | 3 (2 without a guard) | 0 | 3 |
+//! | `lin_comb`, n = 1 (none for `1·x + 0`), 2 terms | 0 | 1 | 0 | 1 |
+//! | `lin_comb`, n ≥ 3 terms | ⌊(n − 1)/2⌋ | n even: 1 | 0 | ⌈(n − 1)/2⌉ |
+//! | `pow5` (`(Σ c·v + k)^5`), 1 term | 0 | 3 | 0 | 3 |
+//! | `pow5`, n ≥ 2 terms | as `lin_comb` | as `lin_comb`, + 3 | 0 | ⌈(n − 1)/2⌉ + 3 |
+//! | `pow5_add` (`m·(Σ c·v + k)^5 + e·y`) | as `pow5`, + 1 | as `pow5`, − 1 | 0 | as `pow5` |
 //!
 //! So a checked u64 operation costs 8 rows and a u128 one 16 (24 for `mul`), all of it the range
 //! check; the arithmetic rides in the range rows' free a, b, c slots. In cells: a full row is 4
@@ -104,7 +109,8 @@
 //! `is_zero.out`, `is_equal.inv`, `is_equal.out`, `pick.inv`, `pick.hit`, `pick.acc`,
 //! `lt.bit`, `lt.diff`, `mask.out`, `add.sum`, `sub.diff`, `mul.gx`, `mul.gy`, `mul.prod`,
 //! `mul.small_is_x`, `mul.small`, `div.q`, `div.rem`, `div.beff`, `div.gap`, `div.qb`,
-//! `div.gx`, `div.small_is_q`, `div.small`, `cast.out`, `inv.out`.
+//! `div.gx`, `div.small_is_q`, `div.small`, `cast.out`, `inv.out`, `lin.acc`, `lin.out`,
+//! `pow5.x2`, `pow5.x4`, `pow5.out`.
 
 mod basic;
 mod ctx;
@@ -120,6 +126,9 @@ use halo2_proofs::poly::Rotation;
 pub(crate) use ctx::pow2;
 pub use ctx::{Bit, GateCtx, Var, range_rows};
 pub use fault::{Fault, Faults, Tamper};
+
+use ctx::{In, Q, slot};
+use halo2_proofs::halo2curves::ff::Field;
 
 /// Bits per range-check limb: the lookup table is `0..2^LIMB_BITS`.
 pub const LIMB_BITS: u32 = 8;
@@ -238,5 +247,242 @@ impl GateChip {
         first_row: usize,
     ) -> GateCtx<'a, 'r> {
         GateCtx::new(self, region, first_row)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Linear combinations and the fifth power
+// ---------------------------------------------------------------------------------------------
+
+/// The terms of `terms` with a non-zero coefficient.
+fn nonzero_terms(terms: &[(Fr, Var)]) -> Vec<(Fr, Var)> {
+    terms
+        .iter()
+        .filter(|(c, _)| *c != Fr::ZERO)
+        .cloned()
+        .collect()
+}
+
+/// `Σ c_j·v_j + k` on witness values.
+fn lin_value(terms: &[(Fr, Var)], k: Fr) -> Value<Fr> {
+    terms
+        .iter()
+        .fold(Value::known(k), |acc, (c, v)| acc + v.value.map(|x| *c * x))
+}
+
+impl GateCtx<'_, '_> {
+    /// `Σ c_j·v_j + k` as one cell, for any constant coefficients `c_j` and constant `k`, with
+    /// the coefficients in the gate's fixed columns (no constant cells). Terms with coefficient
+    /// 0 are dropped; the others are used as given (a cell listed twice is two terms). With `n`
+    /// terms left:
+    ///
+    /// - `n = 0`: the cached [`constant`](Self::constant) `k` (1 abc row, or none if cached);
+    /// - `n = 1`: `1·x + 0` is `x` itself (no row); otherwise `out = c·a + k`, 1 abc row;
+    /// - `n = 2`: `out = c₁·a + c₂·b + k`, 1 abc row;
+    /// - `n ≥ 3`: a chain of full rows, `d = c₁·a + c₂·b + c₃·c + k` and then
+    ///   `d' = d + c_i·b + c_{i+1}·c` (the previous `d` copied to `a`), two new terms a row; a
+    ///   last single term is an abc row `c = a + c_n·b`. `⌈(n − 1)/2⌉` rows in all.
+    ///
+    /// Labels: `lin.acc` for the accumulators of a chain, `lin.out` for the result.
+    pub fn lin_comb(&mut self, terms: &[(Fr, Var)], k: Fr) -> Var {
+        let terms = nonzero_terms(terms);
+        match terms.as_slice() {
+            [] => self.constant(k),
+            [(c, x)] if *c == Fr::ONE && k == Fr::ZERO => x.clone(),
+            [(c, x)] => {
+                let q = Q {
+                    a: *c,
+                    b: -Fr::ONE,
+                    k,
+                    ..Q::ZERO
+                };
+                let value = lin_value(&terms, k);
+                let cells = self.gate3(q, In::Copy(x), In::New("lin.out", value), In::Skip);
+                slot(&cells, 1)
+            }
+            [(c1, x1), (c2, x2)] => {
+                let q = Q {
+                    a: *c1,
+                    b: *c2,
+                    c: -Fr::ONE,
+                    k,
+                    ..Q::ZERO
+                };
+                let value = lin_value(&terms, k);
+                let cells = self.gate3(q, In::Copy(x1), In::Copy(x2), In::New("lin.out", value));
+                slot(&cells, 2)
+            }
+            [(c1, x1), (c2, x2), (c3, x3), rest @ ..] => {
+                let label = |done: usize| {
+                    if done == terms.len() {
+                        "lin.out"
+                    } else {
+                        "lin.acc"
+                    }
+                };
+                let q = Q {
+                    a: *c1,
+                    b: *c2,
+                    c: *c3,
+                    d: -Fr::ONE,
+                    k,
+                    ..Q::ZERO
+                };
+                let mut done = 3;
+                let value = lin_value(&terms[..done], k);
+                let cells = self.gate4(
+                    q,
+                    [
+                        In::Copy(x1),
+                        In::Copy(x2),
+                        In::Copy(x3),
+                        In::New(label(done), value),
+                    ],
+                );
+                let mut acc = slot(&cells, 3);
+                for pair in rest.chunks(2) {
+                    done += pair.len();
+                    let value = lin_value(pair, Fr::ZERO) + acc.value;
+                    acc = match pair {
+                        [(c, x), (c2, x2)] => {
+                            let q = Q {
+                                a: Fr::ONE,
+                                b: *c,
+                                c: *c2,
+                                d: -Fr::ONE,
+                                ..Q::ZERO
+                            };
+                            let cells = self.gate4(
+                                q,
+                                [
+                                    In::Copy(&acc),
+                                    In::Copy(x),
+                                    In::Copy(x2),
+                                    In::New(label(done), value),
+                                ],
+                            );
+                            slot(&cells, 3)
+                        }
+                        [(c, x)] => {
+                            let q = Q {
+                                a: Fr::ONE,
+                                b: *c,
+                                c: -Fr::ONE,
+                                ..Q::ZERO
+                            };
+                            let cells = self.gate3(
+                                q,
+                                In::Copy(&acc),
+                                In::Copy(x),
+                                In::New(label(done), value),
+                            );
+                            slot(&cells, 2)
+                        }
+                        _ => unreachable!("chunks of one or two"),
+                    };
+                }
+                acc
+            }
+        }
+    }
+
+    /// `(Σ c_j·v_j + k)^5`, the Poseidon S-box of an affine form. With one term `c·x` (after
+    /// dropping zero coefficients) the constant and the coefficient ride in the gate, 3 abc
+    /// rows: `s = (c·x + k)²` (`c²·a·b + 2ck·a + k²` with `a = b = x`), `w = s²`,
+    /// `out = w·(c·x + k)` (`c·a·b + k·a` with `a = w, b = x`). With more terms the sum is first
+    /// one cell by [`lin_comb`](Self::lin_comb): `⌈(n − 1)/2⌉ + 3` rows for `n ≥ 2`. With no
+    /// term, the cached constant `k⁵`. (Three products are the least any degree-2 gate needs
+    /// for a fifth power.)
+    ///
+    /// Labels: `pow5.x2`, `pow5.x4`, `pow5.out` (and `lin.acc`/`lin.out` of the sum).
+    pub fn pow5(&mut self, terms: &[(Fr, Var)], k: Fr) -> Var {
+        self.pow5_inner(terms, k, Fr::ONE, None)
+    }
+
+    /// `m·(Σ c_j·v_j + k)^5 + e·y` for constants `m`, `e` and a cell `y`: [`pow5`](Self::pow5)
+    /// whose last row is a full row that also scales the power and adds `e·y`
+    /// (`d = m·c·a·b + m·k·a + e·c` with `a = w, b = x, c = y`). Same number of rows as `pow5`.
+    /// A caller that needs `x⁵` only inside a linear form can so fold one more term in for
+    /// free. Labels as for `pow5`.
+    pub fn pow5_add(&mut self, terms: &[(Fr, Var)], k: Fr, m: Fr, (e, y): (Fr, &Var)) -> Var {
+        self.pow5_inner(terms, k, m, Some((e, y)))
+    }
+
+    fn pow5_inner(&mut self, terms: &[(Fr, Var)], k: Fr, m: Fr, extra: Option<(Fr, &Var)>) -> Var {
+        let terms = nonzero_terms(terms);
+        let (c, x, k) = match terms.as_slice() {
+            [] => {
+                let power = m * k.pow_vartime([5u64]);
+                return match extra {
+                    None => self.constant(power),
+                    Some((e, y)) => self.lin_comb(&[(e, y.clone())], power),
+                };
+            }
+            [(c, x)] => (*c, x.clone(), k),
+            _ => (Fr::ONE, self.lin_comb(&terms, k), Fr::ZERO),
+        };
+        let base = x.value.map(|x| c * x + k);
+        // s = (c·x + k)²
+        let q = Q {
+            ab: c * c,
+            a: Fr::from(2) * c * k,
+            k: k * k,
+            c: -Fr::ONE,
+            ..Q::ZERO
+        };
+        let cells = self.gate3(
+            q,
+            In::Copy(&x),
+            In::Same(0),
+            In::New("pow5.x2", base.map(|b| b.square())),
+        );
+        let s = slot(&cells, 2);
+        // w = s²
+        let q = Q {
+            ab: Fr::ONE,
+            c: -Fr::ONE,
+            ..Q::ZERO
+        };
+        let cells = self.gate3(
+            q,
+            In::Copy(&s),
+            In::Same(0),
+            In::New("pow5.x4", s.value.map(|s| s.square())),
+        );
+        let w = slot(&cells, 2);
+        // out = m·w·(c·x + k) (+ e·y)
+        let power = w.value * x.value.map(|x| m * (c * x + k));
+        match extra {
+            None => {
+                let q = Q {
+                    ab: m * c,
+                    a: m * k,
+                    c: -Fr::ONE,
+                    ..Q::ZERO
+                };
+                let cells = self.gate3(q, In::Copy(&w), In::Copy(&x), In::New("pow5.out", power));
+                slot(&cells, 2)
+            }
+            Some((e, y)) => {
+                let q = Q {
+                    ab: m * c,
+                    a: m * k,
+                    c: e,
+                    d: -Fr::ONE,
+                    ..Q::ZERO
+                };
+                let value = power + y.value.map(|y| e * y);
+                let cells = self.gate4(
+                    q,
+                    [
+                        In::Copy(&w),
+                        In::Copy(&x),
+                        In::Copy(y),
+                        In::New("pow5.out", value),
+                    ],
+                );
+                slot(&cells, 3)
+            }
+        }
     }
 }

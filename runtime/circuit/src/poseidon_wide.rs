@@ -8,56 +8,60 @@
 //! # How a permutation is laid out
 //!
 //! The state is kept *symbolically*: each element is an affine form `Σ c_j·v_j + k` over cells
-//! (a private `Lin`). Round constants, the MDS products and the constant part of the state cost no
-//! rows; a form is turned into a cell only where something non-linear needs it:
+//! (a private `Lin`, terms on the same cell merged). Round constants, the MDS products and the
+//! constant part of the state cost no rows; a form becomes a cell only where something
+//! non-linear needs it, and every coefficient and constant sits in the gate's fixed columns
+//! (no constant cells):
 //!
-//! - **S-box** `(Σ c_j·v_j + k)^5`: the sum as one chain of gadgets, one row per term: a unit
-//!   term starts it for free (then `add_const` adds `k`), otherwise it starts at the cached
-//!   [`GateCtx::constant`] `k`; each further term is one `mul_add` whose coefficient is a cached
-//!   constant (a plain `add` for coefficient 1). Then `x²`, `x⁴`, `x⁵`: three `mul`. An element
-//!   that is a known constant (`state[0] = 0` in the first round) is raised to the fifth power
-//!   natively: no row.
-//! - **Full rounds** (dense MDS): S-box inputs are materialised with unit scale, so the chain's
-//!   coefficients are the MDS entries themselves: `t + 3` rows per S-box once they are cached
-//!   (`4` in the first round, whose inputs are bare cells).
+//! - **S-box** `(Σ c_j·v_j + k)^5`: [`GateCtx::pow5`], 3 rows for a one-term form (the
+//!   coefficient and the constant ride in the gate), `⌈(n − 1)/2⌉ + 3` for `n ≥ 2` terms (the sum
+//!   by [`GateCtx::lin_comb`], two terms per full row). A constant element (`state[0] = 0` in
+//!   the first round) is raised to the fifth power natively: no row.
+//! - **Folding a term into the S-box.** An S-box output only ever enters the next state
+//!   linearly, as `sums[i] + col[i]·x⁵`. If some cell `z` of one target sum is already in every
+//!   other sum the output enters, the S-box's last row computes `v = m·x⁵ + e·z` instead
+//!   ([`GateCtx::pow5_add`], same rows) and `x⁵` is the form `(v − e·z)/m`: the target sum
+//!   has one term fewer and no other sum gains one. In a full round S-box `j ≥ 1` folds a cell
+//!   of the previous outputs into sum `j`; in the last round, which evaluates `state[0]` only,
+//!   every S-box folds the running sum, so the output is the last S-box cell (no sum row).
 //! - **Partial rounds** use the sparse factorisation of the MDS, computed here from the raw
 //!   parameters of `stele_crypto::poseidon_params` (see [`sparse`]): the last full round before
 //!   them uses `diag(1, B)·M`, and each partial round's matrix is `[[m₀₀, r], [c, I]]`, so
-//!   `state[0]` is a `t`-term sum and every other element gets one update `s_i + c_i·x`
-//!   (`2t + 2` rows per round once cached). The S-box input is divided by its first
-//!   coefficient `μ` so the chain starts free; `μ⁵` rides along in the form, no row.
-//! - The last round's linear layer is evaluated for `state[0]` only; the output cell is the
-//!   last accumulator of that sum (`mul_add.out`).
+//!   `state[0]` is a `t`-term form and every other element only gains a term `c_i·x⁵`. Those
+//!   elements stay forms and are settled into one cell whenever they hold an odd number (≥ 3)
+//!   of terms: in the steady state every second round settles `cell + two outputs` in one full
+//!   row each, and in the round between, every element holds the previous output, which the
+//!   S-box folds into `state[0]`. About `t + 2` rows per partial round.
 //!
-//! Every constant is cached per context, and they depend only on the width: a second
-//! permutation of the same width in one context pays no constant rows. Rows per permutation,
-//! pinned by the test `rows_per_permutation` (`tests/poseidon_wide.rs`):
+//! Nothing is cached (no constant cells), so a second permutation in the same context costs
+//! the same as the first. Rows per permutation, pinned by the
+//! test `rows_per_permutation` (`tests/poseidon_wide.rs`):
 //!
-//! | width `t` (inputs) | fresh context | same width again (constants cached) |
-//! |---|---|---|
-//! | 2 (1) | 544 | 410 |
-//! | 3 (2) | 857 | 590 |
-//! | 5 (4) | 1581 | 1016 |
-//! | 17 (16) | 7765 | 4892 |
+//! | width `t` (inputs) | rows |
+//! |---|---|
+//! | 2 (1) | 275 |
+//! | 3 (2) | 373 |
+//! | 5 (4) | 604 |
+//! | 7 (6) | 871 |
+//! | 17 (16) | 2634 |
 //!
 //! (The dedicated width-3 chip of [`crate::poseidon`] stays far cheaper for `t = 3`.)
 //!
+//! The S-box rows, two-term sums and the last single term of a chain are *abc rows*: in a
+//! context shared with range checks they fill the free a, b, c slots of range runs (see
+//! [`crate::gates`]); only the full rows of longer sums (and of folded S-box outputs) need
+//! rows of their own.
+//!
 //! # Gadgets used
 //!
-//! Only the public [`GateCtx`] API: `constant`, `add`, `add_const`, `mul_const`, `mul`,
-//! `mul_add`. The gate itself could do more per row (`(x + c)²` in one row as
-//! `q_ab·a·b + q_a·a + q_k` with `a = b = x`; `x⁴·(x + c)` in one row as `q_ab·a·b + q_a·a`;
-//! three terms with arbitrary coefficients plus a constant per full row), but `GateCtx`
-//! exposes no general linear-combination gadget, so here a term with an arbitrary coefficient
-//! is one `mul_add` with a cached constant cell, and an S-box input with a constant part pays
-//! one extra row.
+//! Only the public [`GateCtx`] API: `lin_comb`, `pow5`, `pow5_add` (and `constant` for the
+//! empty list of [`hash_list`]).
 //!
 //! # Fault-injection labels
 //!
-//! The cells are the gadgets' own: S-box squares and powers are `mul.out`, chain accumulators
-//! `mul_add.out` / `mul_const.out` / `add.out`, S-box inputs with a constant part
-//! `add_const.out` (or a chain started at `const`), and the output of a permutation is the
-//! last chain cell it assigns (`mul_add.out`: the last sum has no constant part).
+//! The cells are the gadgets' own: S-box squares `pow5.x2`, fourth powers `pow5.x4`, outputs
+//! (plain or with a folded term) `pow5.out`; sums and settled elements `lin.acc` (inside a
+//! chain) and `lin.out`. The output of a permutation is its last `pow5.out`.
 
 use std::sync::OnceLock;
 
@@ -89,11 +93,19 @@ impl std::fmt::Display for PoseidonError {
 
 impl std::error::Error for PoseidonError {}
 
-/// An affine form `Σ c_j·v_j + k` over cells: one state element.
+/// An affine form `Σ c_j·v_j + k` over cells: one state element. Terms on the same cell are
+/// merged, so a form never lists a cell twice.
 #[derive(Clone, Debug)]
 struct Lin {
     terms: Vec<(Fr, Var)>,
     k: Fr,
+}
+
+/// Whether two vars are the same cell: halo2-axiom's floor planner starts every region at row
+/// 0, so a row offset and a column name one cell of the circuit.
+fn same_cell(x: &Var, y: &Var) -> bool {
+    let (x, y) = (x.cell(), y.cell());
+    x.row_offset == y.row_offset && x.column == y.column
 }
 
 impl Lin {
@@ -111,124 +123,100 @@ impl Lin {
         }
     }
 
-    /// `Σ_j coeffs[j]·forms[j]` (no row: terms are concatenated, never merged).
+    /// `self += c·v`, merged into an existing term on the same cell.
+    fn add_term(&mut self, c: Fr, v: &Var) {
+        match self.terms.iter().position(|(_, w)| same_cell(v, w)) {
+            Some(i) => {
+                self.terms[i].0 += c;
+                if self.terms[i].0 == Fr::ZERO {
+                    self.terms.remove(i);
+                }
+            }
+            None if c != Fr::ZERO => self.terms.push((c, v.clone())),
+            None => {}
+        }
+    }
+
+    /// `self += c·form`.
+    fn add_scaled(&mut self, c: Fr, form: &Lin) {
+        self.k += c * form.k;
+        for (d, v) in &form.terms {
+            self.add_term(c * *d, v);
+        }
+    }
+
+    /// `Σ_j coeffs[j]·forms[j]` (no row).
     fn combine(coeffs: &[Fr], forms: &[Lin]) -> Lin {
         let mut out = Lin::constant(Fr::ZERO);
         for (c, form) in coeffs.iter().zip(forms) {
-            if *c == Fr::ZERO {
-                continue;
-            }
-            out.k += *c * form.k;
-            for (d, v) in &form.terms {
-                out.terms.push((*c * *d, v.clone()));
-            }
+            out.add_scaled(*c, form);
         }
-        out.terms.retain(|(c, _)| *c != Fr::ZERO);
         out
     }
 }
 
-/// `Σ c_j·v_j` as one cell (`terms` non-empty): the first term is `mul_const` (or free when its
-/// coefficient is 1), each further term one `mul_add` with a cached constant (`add` for 1).
-fn chain(ctx: &mut GateCtx, terms: &[(Fr, Var)]) -> Var {
-    let mut order: Vec<&(Fr, Var)> = terms.iter().collect();
-    // A unit term first is free.
-    if let Some(pos) = order.iter().position(|(c, _)| *c == Fr::ONE) {
-        order.swap(0, pos);
-    }
-    let (c0, v0) = order[0];
-    let mut acc = if *c0 == Fr::ONE {
-        v0.clone()
+/// The S-box of a form: `k⁵` natively for a constant (no row), else one [`GateCtx::pow5`] cell.
+fn sbox(ctx: &mut GateCtx, form: &Lin) -> Lin {
+    if form.terms.is_empty() {
+        Lin::constant(form.k.pow_vartime([5u64]))
     } else {
-        ctx.mul_const(v0, *c0)
-    };
-    for (c, v) in &order[1..] {
-        acc = if *c == Fr::ONE {
-            ctx.add(&acc, v)
-        } else {
-            let cv = ctx.constant(*c);
-            ctx.mul_add(v, &cv, &acc)
-        };
-    }
-    acc
-}
-
-/// `form` as one cell, exactly (chain + `add_const` when `k ≠ 0`).
-fn exact(ctx: &mut GateCtx, form: &Lin) -> Var {
-    if form.terms.is_empty() {
-        return ctx.constant(form.k);
-    }
-    if form.k == Fr::ZERO {
-        return chain(ctx, &form.terms);
-    }
-    if form.terms.iter().any(|(c, _)| *c == Fr::ONE) {
-        // The unit term starts the chain for free; the constant is added last.
-        let sum = chain(ctx, &form.terms);
-        return ctx.add_const(&sum, form.k);
-    }
-    // No unit term: start the chain at the (cached) constant, every term one `mul_add`.
-    let mut acc = ctx.constant(form.k);
-    for (c, v) in &form.terms {
-        let cv = ctx.constant(*c);
-        acc = ctx.mul_add(v, &cv, &acc);
-    }
-    acc
-}
-
-/// `u^5` for a cell `u`: three `mul` rows.
-fn pow5(ctx: &mut GateCtx, u: &Var) -> Var {
-    let u2 = ctx.mul(u, u);
-    let u4 = ctx.mul(&u2, &u2);
-    ctx.mul(&u4, u)
-}
-
-/// The S-box of a form, output with scale 1 (for dense layers with cached coefficients).
-fn sbox_unit(ctx: &mut GateCtx, form: &Lin) -> Lin {
-    if form.terms.is_empty() {
-        return Lin::constant(form.k.pow_vartime([5u64]));
-    }
-    let u = exact(ctx, form);
-    Lin::var(&pow5(ctx, &u))
-}
-
-/// The S-box of a form whose coefficients are not cached anyway: the input is divided by the
-/// first coefficient `μ` (saving the `mul_const`), the output is `μ⁵·x⁵`.
-fn sbox_scaled(ctx: &mut GateCtx, form: &Lin) -> Lin {
-    if form.terms.is_empty() {
-        return Lin::constant(form.k.pow_vartime([5u64]));
-    }
-    let mu = form.terms[0].0;
-    let inv = mu.invert().expect("non-zero coefficient");
-    let scaled = Lin {
-        terms: form
-            .terms
-            .iter()
-            .map(|(c, v)| (*c * inv, v.clone()))
-            .collect(),
-        k: form.k * inv,
-    };
-    let u = exact(ctx, &scaled);
-    Lin {
-        terms: vec![(mu.pow_vartime([5u64]), pow5(ctx, &u))],
-        k: Fr::ZERO,
+        Lin::var(&ctx.pow5(&form.terms, form.k))
     }
 }
 
-/// A form reduced to one scaled cell plus its constant: `μ·w + k` (no row if it already is).
+/// The S-box of `form`, for a round whose next state is `sums[i] + col[i]·form⁵`.
+///
+/// When a cell `z` of `sums[target]` is already in every other `sums[i]` that the S-box
+/// touches (`col[i] ≠ 0`), the S-box's last row also adds it: one [`GateCtx::pow5_add`] cell
+/// `v = m·form⁵ + e·z`, with `m = col[target]` and `e` the coefficient of `z` in
+/// `sums[target]`, and `form⁵` is returned as the form `(v - e·z)/m`. The new
+/// `sums[target]` then holds `v` instead of `z`, one term fewer, and no other sum gains a term.
+/// Otherwise (or for a constant form) a plain [`sbox`].
+fn sbox_into(ctx: &mut GateCtx, form: &Lin, target: usize, sums: &[Lin], col: &[Fr]) -> Lin {
+    let m = col[target];
+    let holds = |s: &Lin, z: &Var| s.terms.iter().any(|(_, w)| same_cell(z, w));
+    let shared = sums[target].terms.iter().find(|(_, z)| {
+        sums.iter()
+            .zip(col)
+            .all(|(s, c)| *c == Fr::ZERO || holds(s, z))
+    });
+    match shared {
+        Some((e, z)) if !form.terms.is_empty() && m != Fr::ZERO => {
+            let v = ctx.pow5_add(&form.terms, form.k, m, (*e, z));
+            let inv = m.invert().expect("non-zero");
+            Lin {
+                terms: vec![(inv, v), (-*e * inv, z.clone())],
+                k: Fr::ZERO,
+            }
+        }
+        _ => sbox(ctx, form),
+    }
+}
+
+/// A full round after its constants: every S-box, then the rows of `matrix` (all of them, or
+/// just the first in the last round). S-box `j` adds a shared cell into sum `j` (into the only
+/// sum when there is one): see [`sbox_into`].
+fn full_round(ctx: &mut GateCtx, state: &[Lin], matrix: &[Vec<Fr>]) -> Vec<Lin> {
+    let mut next = vec![Lin::constant(Fr::ZERO); matrix.len()];
+    for (j, form) in state.iter().enumerate() {
+        let col: Vec<Fr> = matrix.iter().map(|row| row[j]).collect();
+        let x = sbox_into(ctx, form, j.min(matrix.len() - 1), &next, &col);
+        for (sum, c) in next.iter_mut().zip(&col) {
+            sum.add_scaled(*c, &x);
+        }
+    }
+    next
+}
+
+/// A form as one cell by [`GateCtx::lin_comb`].
 fn settle(ctx: &mut GateCtx, form: &Lin) -> Lin {
-    if form.terms.len() <= 1 {
-        return form.clone();
-    }
-    let mu = form.terms[0].0;
-    let inv = mu.invert().expect("non-zero coefficient");
-    let terms: Vec<(Fr, Var)> = form
-        .terms
-        .iter()
-        .map(|(c, v)| (*c * inv, v.clone()))
-        .collect();
-    Lin {
-        terms: vec![(mu, chain(ctx, &terms))],
-        k: form.k,
+    Lin::var(&ctx.lin_comb(&form.terms, form.k))
+}
+
+/// The round constants of `consts` added to the state (no row).
+fn add_constants(state: &mut [Lin], consts: &[Fr]) {
+    for (s, c) in state.iter_mut().zip(consts) {
+        s.k += c;
     }
 }
 
@@ -368,66 +356,54 @@ pub fn poseidon(ctx: &mut GateCtx, inputs: &[Var]) -> Result<Var, PoseidonError>
     let t = n + 1;
     let p = params(t);
     let half = FULL_ROUNDS / 2;
-    let rounds = p.full_rounds + p.partial_rounds;
     let sp = sparse(t);
-
     let mut state: Vec<Lin> = std::iter::once(Lin::constant(Fr::ZERO))
         .chain(inputs.iter().map(Lin::var))
         .collect();
 
-    let mut r = 0;
-    while r < rounds {
-        let partial = r >= half && r < half + p.partial_rounds;
-        if partial {
-            // All partial rounds at once, in the sparse form.
-            for (consts, (m00, row, col)) in sp.constants.iter().zip(&sp.matrices) {
-                for (s, c) in state.iter_mut().zip(consts) {
-                    s.k += c;
-                }
-                let x = sbox_scaled(ctx, &state[0]);
-                let mut first = Lin::combine(&[*m00], std::slice::from_ref(&x));
-                let rest = Lin::combine(row, &state[1..]);
-                first.terms.extend(rest.terms);
-                first.k += rest.k;
-                let mut next = vec![first];
-                for (i, ci) in col.iter().enumerate() {
-                    let mut form = Lin::combine(&[*ci], std::slice::from_ref(&x));
-                    form.terms.extend(state[i + 1].terms.iter().cloned());
-                    form.k += state[i + 1].k;
-                    next.push(settle(ctx, &form));
-                }
-                state = next;
-            }
-            r += p.partial_rounds;
-            continue;
-        }
-        for (s, c) in state.iter_mut().zip(&p.round_constants[r]) {
-            s.k += c;
-        }
-        for s in state.iter_mut() {
-            *s = sbox_unit(ctx, s);
-        }
-        let last = r + 1 == rounds;
+    // Opening full rounds; the last one uses the matrix that starts the sparse form.
+    for r in 0..half {
+        add_constants(&mut state, &p.round_constants[r]);
         let matrix = if r + 1 == half {
             &sp.pre_matrix
         } else {
             &p.mds
         };
-        if last {
-            let out = Lin::combine(&matrix[0], &state);
-            return Ok(exact(ctx, &out));
-        }
-        let mut next: Vec<Lin> = matrix.iter().map(|row| Lin::combine(row, &state)).collect();
-        if r + 1 == half {
-            // The elements that skip the next S-box become single (scaled) cells.
-            for s in next.iter_mut().skip(1) {
+        state = full_round(ctx, &state, matrix);
+    }
+
+    // Partial rounds, sparse: state[0] gets a dense row, every other element one update.
+    for (consts, (m00, row, col)) in sp.constants.iter().zip(&sp.matrices) {
+        add_constants(&mut state, consts);
+        // An element with an odd number (>= 3) of terms settles in full rows only.
+        for s in state.iter_mut().skip(1) {
+            if s.terms.len() >= 3 && s.terms.len() % 2 == 1 {
                 *s = settle(ctx, s);
             }
         }
+        let mut next = vec![Lin::combine(row, &state[1..])];
+        next.extend(state[1..].iter().cloned());
+        let col: Vec<Fr> = std::iter::once(*m00).chain(col.iter().copied()).collect();
+        let x = sbox_into(ctx, &state[0], 0, &next, &col);
+        for (sum, c) in next.iter_mut().zip(&col) {
+            sum.add_scaled(*c, &x);
+        }
         state = next;
-        r += 1;
     }
-    unreachable!("the last round returns")
+
+    // Closing full rounds; the last one computes state[0] only.
+    let rounds = p.full_rounds + p.partial_rounds;
+    for r in half + p.partial_rounds..rounds {
+        add_constants(&mut state, &p.round_constants[r]);
+        let matrix = if r + 1 == rounds {
+            &p.mds[..1]
+        } else {
+            &p.mds[..]
+        };
+        state = full_round(ctx, &state, matrix);
+    }
+    let out = &state[0];
+    Ok(ctx.lin_comb(&out.terms, out.k))
 }
 
 /// The list hash of `stele_crypto::hash_list`: 0 elements → the constant 0; 1..=16 →
