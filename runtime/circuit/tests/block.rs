@@ -331,7 +331,8 @@ fn amm_block() {
 
 /// Every example's `inputs/block.json` as its chain would prove it: the transactions the
 /// executor applies, in consecutive blocks of the manifest's `block_size` (the last one
-/// padded), each satisfied with the executor's roots, chained from block to block. Every vm
+/// padded), each satisfied with the executor's roots, chained from block to block, and the
+/// first block rejected with one public input changed. Every vm
 /// slot holds a 48-step `run` (about 31,000 rows), so for vm only the first block and the
 /// blocks with a `run` go through MockProver (the others are executed, to chain the roots).
 #[test]
@@ -367,6 +368,22 @@ fn every_example_at_its_block_size() {
             }
             let k = circuit.k();
             assert!(satisfied(&circuit, k, &public), "{name}: block {blocks}");
+            if blocks == 1 {
+                // One public input changed per example (all five are covered for counter in
+                // `counter_block`).
+                let which = match name {
+                    "counter" => 0,
+                    "token" => 1,
+                    "amm" => 3,
+                    _ => 2,
+                };
+                let mut bad = public.clone();
+                bad[which] += Fr::ONE;
+                assert!(
+                    !satisfied(&circuit, k, &bad),
+                    "{name}: public input {which}"
+                );
+            }
             println!(
                 "{name}: block {blocks}, {} transactions, k = {k}",
                 txs.len()
