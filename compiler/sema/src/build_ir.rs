@@ -70,6 +70,8 @@ pub type LResult<T> = Result<T, Abort>;
 
 pub struct Builder {
     pub insts: Vec<Inst>,
+    /// The source span each instruction comes from (parallel to `insts`).
+    pub spans: Vec<Span>,
     next: u32,
     consts: HashMap<(Felt, Ty), ValueId>,
     pub const_mode: bool,
@@ -101,6 +103,7 @@ impl Builder {
     pub fn new(const_mode: bool) -> Builder {
         Builder {
             insts: Vec::new(),
+            spans: Vec::new(),
             next: 0,
             consts: HashMap::new(),
             const_mode,
@@ -148,6 +151,7 @@ impl Builder {
             guard,
             loc,
         });
+        self.spans.push(span);
         Ok(ids)
     }
 

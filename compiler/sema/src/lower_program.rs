@@ -103,7 +103,15 @@ fn lower_body(
     lw.enter_body(body, params)?;
     lw.expr(&body.expr)?;
     lw.finish_state(body.expr.span)?;
-    Ok(lw.b.insts)
+    // Every instruction gets a source position; a fallible one keeps the one its failure is
+    // reported at.
+    let mut insts = lw.b.insts;
+    for (inst, span) in insts.iter_mut().zip(&lw.b.spans) {
+        if inst.loc.is_none() {
+            inst.loc = Some(loc(db, *span));
+        }
+    }
+    Ok(insts)
 }
 
 pub fn lower_program(
