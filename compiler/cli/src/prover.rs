@@ -46,6 +46,7 @@ fn step<T, E>(label: &str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
 struct Chain {
     name: String,
     dir: PathBuf,
+    sources: Sources,
     program: Program,
     chain_id: u64,
     block_size: usize,
@@ -65,6 +66,7 @@ impl Chain {
         Ok(Chain {
             name: sources.manifest.name.clone(),
             dir,
+            sources: sources.clone(),
             fingerprint: fingerprint(&program, chain_id, block_size),
             program,
             chain_id,
@@ -361,6 +363,46 @@ fn hex(x: &Fr) -> String {
     format!("0x{digits}")
 }
 
+/// Rows of one slot by source line, per transition (`BlockCircuit::slot_costs`).
+fn print_line_costs(chain: &Chain) -> Outcome {
+    let program = &chain.program;
+    let costs = BlockCircuit::without_witness(program, chain.chain_id, 1)
+        .slot_costs()
+        .map_err(|e| fail(format!("cannot build the block circuit: {e}")))?;
+    let text_of = |file: u32, line: u32| -> Option<String> {
+        let name = program.files.get(file as usize)?;
+        let source = chain.sources.files.iter().find(|f| &f.name == name)?;
+        let text = source.text.lines().nth(line.checked_sub(1)? as usize)?;
+        Some(text.trim_end().to_string())
+    };
+    println!();
+    println!("rows by source line, in one slot (a map path shared by transitions counts for each)");
+    for (t, function) in program.transitions.iter().enumerate() {
+        let mut lines: std::collections::BTreeMap<(u32, u32), usize> = Default::default();
+        *lines
+            .entry((function.loc.file, function.loc.line))
+            .or_default() += costs.params[t];
+        for (inst, rows) in function.body.iter().zip(&costs.insts[t]) {
+            let loc = inst.loc.unwrap_or(function.loc);
+            *lines.entry((loc.file, loc.line)).or_default() += rows;
+        }
+        println!("{}", function.name);
+        for ((file, line), rows) in lines.into_iter().filter(|(_, r)| *r > 0) {
+            let place = format!(
+                "{}:{line}",
+                program.files.get(file as usize).map_or("?", |f| f.as_str())
+            );
+            let text = text_of(file, line).unwrap_or_default();
+            println!("  {place:<22} {rows:>6}  {}", text.trim());
+        }
+    }
+    println!(
+        "(the slot itself: selector bits and transaction commitment, {} rows)",
+        costs.overhead
+    );
+    Ok(())
+}
+
 pub fn info(path: &Path, color: bool) -> Outcome {
     let chain = Chain::load(path, color)?;
     let program = &chain.program;
@@ -420,6 +462,7 @@ pub fn info(path: &Path, color: bool) -> Outcome {
             .collect();
         println!("  {:<17} `{name}`: {}", "map ports", kinds.join(", "));
     }
+    print_line_costs(&chain)?;
     let circuit = chain.keygen_circuit();
     let mut cs = ConstraintSystem::<Fr>::default();
     BlockCircuit::configure(&mut cs);

@@ -140,7 +140,7 @@ use halo2_proofs::plonk::{
 };
 use stele_crypto::MerkleTree;
 use stele_exec::{Executable, Rejection, State, Tx, TxTrace, apply_tx_traced};
-use stele_ir::{Program, StateKind, Ty};
+use stele_ir::{Op, Program, StateKind, Ty};
 
 use crate::gates::{Bit, Faults, GateChip, GateConfig, GateCtx, Var};
 use crate::lower::{FunctionIo, LowerError, Witness, lower_function_guarded};
@@ -306,6 +306,22 @@ pub struct BlockCircuit {
     rows: Arc<AtomicUsize>,
     exposed: Arc<Mutex<Vec<Fr>>>,
     error: Arc<Mutex<Option<LowerError>>>,
+    costs: Arc<Mutex<Option<SlotCosts>>>,
+}
+
+/// Where the rows of one slot go (measured on the first slot by a synthesis; see
+/// [`BlockCircuit::slot_costs`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SlotCosts {
+    /// Per transition, per body instruction: the rows its lowering took, plus the rows of every
+    /// map port its access uses (a port shared by several transitions counts for each).
+    pub insts: Vec<Vec<usize>>,
+    /// Per transition: the rows validating its parameters.
+    pub params: Vec<usize>,
+    /// The slot's own rows: selector bits, transaction fields and commitment.
+    pub overhead: usize,
+    /// Every row of the slot, each counted once.
+    pub total: usize,
 }
 
 /// The circuit's columns: 4 shared advice columns, the gate chip, the width-3 Poseidon chip,
@@ -339,6 +355,7 @@ impl BlockCircuit {
             rows: Arc::new(AtomicUsize::new(0)),
             exposed: Arc::new(Mutex::new(Vec::new())),
             error: Arc::new(Mutex::new(None)),
+            costs: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -487,6 +504,21 @@ impl BlockCircuit {
         }
     }
 
+    /// Where the rows of a slot go, per transition and instruction (see [`SlotCosts`]).
+    ///
+    /// # Errors
+    /// If the program cannot be lowered.
+    pub fn slot_costs(&self) -> Result<SlotCosts, LowerError> {
+        let probe = BlockCircuit {
+            block_size: self.block_size.max(1),
+            costs: Arc::new(Mutex::new(None)),
+            ..self.without_witnesses()
+        };
+        probe.measure()?;
+        let costs = probe.costs.lock().expect("lock").clone();
+        costs.ok_or_else(|| LowerError::Malformed("no slot was laid out".to_string()))
+    }
+
     /// The smallest `k` (at least 9, for the range table) whose usable rows hold the layout.
     pub fn k(&self) -> u32 {
         let mut cs = ConstraintSystem::<Fr>::default();
@@ -566,6 +598,7 @@ impl BlockCircuit {
             kind: 0,
             call: 0,
             pending: Vec::new(),
+            port_rows: Vec::new(),
         };
         io.pending = io
             .plan
@@ -605,6 +638,8 @@ impl BlockCircuit {
                     Value::unknown()
                 }
             };
+            let slot_start = ctx.height();
+            let mut costs = SlotCosts::default();
             let active = ctx.witness_bit(bit(active_v));
             let kinds: Vec<Bit> = (0..transitions)
                 .map(|i| ctx.witness_bit(bit(kind_v == Some(i))))
@@ -647,8 +682,31 @@ impl BlockCircuit {
                 let lowered =
                     lower_function_guarded(ctx, program, function, Some(&kinds[i]), w, &mut io)?;
                 params.push(lowered.params);
+                costs.params.push(lowered.param_rows);
+                costs.insts.push(lowered.inst_rows);
             }
+            let lowered_rows: usize =
+                costs.params.iter().sum::<usize>() + costs.insts.iter().flatten().sum::<usize>();
+            io.port_rows.clear();
             io.flush(ctx)?;
+            let mut port_total = 0;
+            for (users, rows) in &io.port_rows {
+                port_total += rows;
+                for &(kind, call) in users {
+                    let pc = program.transitions[kind]
+                        .body
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, inst)| {
+                            matches!(inst.op, Op::MapRead { .. } | Op::MapWrite { .. })
+                        })
+                        .nth(call)
+                        .map(|(pc, _)| pc);
+                    if let Some(pc) = pc {
+                        costs.insts[kind][pc] += rows;
+                    }
+                }
+            }
 
             // The transaction's fields, chained into the commitment.
             let mut kind_index: Option<Var> = None;
@@ -699,6 +757,11 @@ impl BlockCircuit {
                 merkle::leaf_hash2(ctx, poseidon, &c, x)
             });
             commitment = ctx.select(&active, &next, &commitment);
+            if s == 0 {
+                costs.total = ctx.height() - slot_start;
+                costs.overhead = costs.total.saturating_sub(lowered_rows + port_total);
+                *self.costs.lock().expect("lock") = Some(costs);
+            }
             prev_active = Some(active);
         }
 
@@ -771,6 +834,8 @@ impl NativeMaps<'_> {
 /// One access of a slot's transition, waiting for its port (see "Map ports").
 struct Contrib {
     kind: usize,
+    /// The access's position among its transition's map accesses.
+    call: usize,
     guard: Option<Bit>,
     key: Var,
     /// The native key when the access takes effect (guard on, key in range).
@@ -803,6 +868,9 @@ struct BlockIo<'p, 's> {
     call: usize,
     /// Per map and port: the accesses of the current slot assigned to it.
     pending: Vec<Vec<Vec<Contrib>>>,
+    /// Rows of each port laid out by the last `flush`, with its contributors'
+    /// `(kind, call)`.
+    port_rows: Vec<(Vec<(usize, usize)>, usize)>,
 }
 
 fn known(v: &Var) -> Option<Fr> {
@@ -932,7 +1000,10 @@ impl BlockIo<'_, '_> {
             let ports = std::mem::take(&mut self.pending[m]);
             self.pending[m] = (0..ports.len()).map(|_| Vec::new()).collect();
             for (j, contribs) in ports.iter().enumerate() {
+                let before = ctx.height();
                 self.port(ctx, m, self.plan.ports[m][j], contribs)?;
+                let users = contribs.iter().map(|c| (c.kind, c.call)).collect();
+                self.port_rows.push((users, ctx.height() - before));
             }
         }
         Ok(())
@@ -1149,6 +1220,7 @@ impl FunctionIo for BlockIo<'_, '_> {
             .collect();
         self.pending[m][role.port].push(Contrib {
             kind: self.kind,
+            call: self.call - 1,
             guard: guard.cloned(),
             key: key.clone(),
             live,
@@ -1188,6 +1260,7 @@ impl FunctionIo for BlockIo<'_, '_> {
                 let old = self.native_values(m, live, info.width);
                 self.pending[m][role.port].push(Contrib {
                     kind,
+                    call: self.call - 1,
                     guard: guard.cloned(),
                     key: key.clone(),
                     live,

@@ -200,6 +200,11 @@ pub struct LoweredFunction {
     pub params: Vec<Var>,
     /// Rows the context used after lowering (`GateCtx::height`).
     pub rows: usize,
+    /// Rows the parameters' validation took.
+    pub param_rows: usize,
+    /// Rows each body instruction took (the growth of `GateCtx::height`; rows it filled in
+    /// holes count 0). What a [`FunctionIo`] lays out later is not included.
+    pub inst_rows: Vec<usize>,
 }
 
 /// The value of one IR value: its cell and scalar type.
@@ -320,9 +325,13 @@ pub fn lower_function_guarded(
             None => Value::unknown(),
         })
         .collect();
+    let start = ctx.height();
     let params = params::witness_params(ctx, program, &function.params, &param_values)?;
+    let param_rows = ctx.height() - start;
+    let mut inst_rows = vec![0; function.body.len()];
 
     for (pc, inst) in function.body.iter().enumerate() {
+        let before = ctx.height();
         let guard = match inst.guard {
             Some(g) => Some(lw.bit(g)?),
             None => None,
@@ -473,12 +482,15 @@ pub fn lower_function_guarded(
         for ((id, ty), var) in inst.results.iter().zip(outs) {
             lw.define(*id, *ty, var);
         }
+        inst_rows[pc] = ctx.height() - before;
     }
 
     Ok(LoweredFunction {
         values: lw.values.into_iter().map(|s| s.map(|s| s.var)).collect(),
         params,
         rows: ctx.height(),
+        param_rows,
+        inst_rows,
     })
 }
 

@@ -1,0 +1,967 @@
+//! Stele's circuits against the same work written by hand on halo2-base 0.5.5: keygen, prove
+//! and verify time, proof size, and circuit shape (`k`, rows or cells, columns).
+//!
+//! # Workloads
+//!
+//! - **poseidon_chain_100**: `h_{i+1} = poseidon([h_i, i])` for `i < 100`, circomlib's
+//!   Poseidon with two inputs, `h_0 = 42` private, the indices constants, `h_100` public.
+//!   Stele: the dedicated width-3 Poseidon chip ([`stele_circuit::poseidon`]), one batch of
+//!   100 hashes. halo2-base: 100 permutations on gate ops.
+//! - **merkle_write_d20**: one write to a depth-20 Merkle map. Stele: the block circuit
+//!   ([`BlockCircuit`], block size 1) of a one-map chain, compiled from the source in
+//!   [`MAP_CHAIN`], applying `set(77, 11, 22)` to a map with five entries. It proves the old
+//!   leaf of key 77 against the old map root, hashes the new value into the new leaf and
+//!   computes the new root; as every Stele block it also hashes the state root before and
+//!   after, the transaction digest and commitment. halo2-base: the key as 20 path bits, the
+//!   old leaf (a witness) checked against the old map root along the 20 siblings, the new leaf
+//!   `poseidon([a, b])`, the new root along the same path; public inputs the old and the new
+//!   map root.
+//! - **token_block_16**: a block of 16 transfers of `examples/token` (accounts in a depth-20
+//!   map of `{ balance: u64, nonce: u32 }`, fees, supply) from a state with eight funded
+//!   accounts; eight of the transfers pay accounts that did not exist yet. Stele: the chain's
+//!   block circuit with `block_size` 16 (every slot also carries the `deposit` transition, as
+//!   every Stele slot holds every transition). halo2-base, per transfer: `from` and `to` as 20
+//!   path bits each (so keys below 2^20), `from != to`, the nonce equal to the sender's, 64-bit
+//!   range checks of `amount`, `fee`, `amount + fee`, the sender's new balance (so the balance
+//!   covers `amount + fee`), the receiver's new balance and the fee total, a 32-bit check of
+//!   the sender's new nonce; the sender's leaf `poseidon([balance, nonce])` checked against the
+//!   running map root, its new leaf hashed up the same path into the next root; the same for
+//!   the receiver against that root. Public inputs: the state roots before and after,
+//!   `poseidon([accounts_root, fees, supply])` exactly as `State::root`, so the fee sum is
+//!   committed too.
+//!
+//! # Keeping the two sides equivalent
+//!
+//! - The hand-written Poseidon is circomlib's (state `[0, inputs..]`, `R_F = 8`, `R_P` by
+//!   width, x^5, output `state[0]`), written with halo2-base gate ops (`mul` for the S-box, one
+//!   `inner_product` per MDS row with the next round's constant folded in) on the constants of
+//!   [`stele_crypto::poseidon_params`]. halo2-base's own `PoseidonHasher` uses the same
+//!   permutation in a different sponge, so it is not circomlib-compatible and is not used.
+//! - Before anything is timed, each hand-written circuit's public values (as it computes them)
+//!   are compared with native ones: the chain with [`stele_crypto::poseidon2`], the Merkle
+//!   roots with [`stele_crypto::MerkleTree`] and the executor's state after the block
+//!   ([`stele_exec::apply_tx`]), the token state roots with the executor's `State::root`. The
+//!   Stele side takes its public inputs from [`BlockCircuit::new`], which runs the executor.
+//!   Every proof of both sides is then verified against those native values, and must fail
+//!   with the last public input changed.
+//! - Both sides use [`stele_circuit::proof`]: KZG on BN254, SHPLONK, a Blake2b transcript, a
+//!   seeded ChaCha20 prover RNG and the TEST-ONLY development setup
+//!   ([`stele_circuit::files::load_or_create_dev_params`], its secret public), cached on disk
+//!   in `$STELE_BENCH_PARAMS`, else `$CARGO_TARGET_DIR/stele-bench-params`, else
+//!   `target/stele-bench-params` at the workspace root.
+//! - Each side's `k`: Stele's is the smallest that holds its rows (4 advice columns);
+//!   halo2-base's is the smallest at which `calculate_params` needs at most 8 gate advice
+//!   columns (a smaller `k` would mean more columns, so a bigger proof and verifier), with 9
+//!   rows kept free for blinding; lookups are 16-bit (`lookup_bits = 16`), used only by
+//!   the token block's range checks.
+//! - Timed: **keygen** = building the keygen circuit (for halo2-base, running the gadget code
+//!   and `calculate_params`) + `keygen_vk` + `keygen_pk`; **prove** = witness generation (Stele:
+//!   `BlockCircuit::new`, which runs the executor; halo2-base: running the gadget code in the
+//!   prover stage) + `create_proof`; **verify** = `verify_proof`. The SRS is not timed.
+//!
+//! # Output
+//!
+//! First one table, workload by side: `k`, advice/fixed columns and lookup arguments (from the
+//! verifying key's constraint system), rows used (Stele: the layout's rows; halo2-base: gate
+//! cells divided by advice columns, rounded up) and advice cells (halo2-base: gate plus lookup
+//! cells; Stele: rows × advice columns, an upper bound), proof bytes, and one keygen, prove and
+//! verify each timed once. Then criterion groups (`sample_size(10)`, short measurement)
+//! per workload, `stele/…` and `halo2-base/…` for keygen, prove and verify. The token block
+//! is slow (tens of seconds per proof on two cores), so its criterion group runs only with
+//! `STELE_BENCH_TOKEN=1`; its one-off timings are always in the table.
+//!
+//! ```text
+//! cargo bench -p stele-circuit --bench versus_halo2_base [-- --quick]
+//! ```
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::iter::once;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use halo2_base::gates::circuit::builder::BaseCircuitBuilder;
+use halo2_base::gates::circuit::{BaseCircuitParams, CircuitBuilderStage};
+use halo2_base::gates::flex_gate::MultiPhaseThreadBreakPoints;
+use halo2_base::gates::{GateChip, GateInstructions, RangeChip, RangeInstructions};
+use halo2_base::{AssignedValue, Context, QuantumCell};
+use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
+use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
+use halo2_proofs::halo2curves::ff::Field;
+use halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Instance, ProvingKey};
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use stele_circuit::block::BlockCircuit;
+use stele_circuit::files::load_or_create_dev_params;
+use stele_circuit::poseidon::{HashInput, PoseidonChip, PoseidonConfig, rows_for};
+use stele_circuit::proof;
+use stele_crypto::poseidon_params;
+use stele_crypto::{Fr, MerkleTree, poseidon, poseidon2};
+use stele_exec::{Executable, State, Tx, Val, apply_tx};
+use stele_ir::Program;
+
+/// Depth of the Merkle maps of workloads (b) and (c).
+const DEPTH: usize = 20;
+/// halo2-base: most advice columns accepted when choosing `k`.
+const MAX_ADVICE: usize = 8;
+/// halo2-base: rows kept free at the bottom (blinding), as `calculate_params(Some(..))`.
+const MIN_ROWS: usize = 9;
+/// halo2-base: size of the range lookup table (2^16 entries).
+const LOOKUP_BITS: usize = 16;
+/// Set to run the token block's criterion group.
+const TOKEN_ENV: &str = "STELE_BENCH_TOKEN";
+
+/// The chain of workload (b): one depth-20 map of two-field entries, one transition writing it.
+const MAP_CHAIN: &str = "
+struct Entry { a: Field, b: Field }
+
+state {
+    entries: Map<u32, Entry, 20>,
+}
+
+transition set(key: u32, a: Field, b: Field) {
+    state.entries[key] = Entry { a: a, b: b };
+}
+";
+
+// ---------------------------------------------------------------------------------------------
+// Common driver
+// ---------------------------------------------------------------------------------------------
+
+/// A proving key, plus the break points a halo2-base prover needs (empty for Stele).
+struct Keys {
+    pk: ProvingKey<G1Affine>,
+    break_points: MultiPhaseThreadBreakPoints,
+}
+
+type KeygenFn = Box<dyn Fn(&ParamsKZG<Bn256>) -> Keys>;
+type ProveFn = Box<dyn Fn(&ParamsKZG<Bn256>, &Keys) -> Vec<u8>>;
+
+/// One side of one workload.
+struct Target {
+    workload: &'static str,
+    side: &'static str,
+    k: u32,
+    /// Rows used.
+    rows: usize,
+    /// Advice cells (halo2-base: assigned; Stele: rows × advice columns).
+    cells: usize,
+    /// The public inputs, computed natively.
+    public: Vec<Fr>,
+    keygen: KeygenFn,
+    prove: ProveFn,
+}
+
+/// What the one-off run of a target measured.
+struct Measured {
+    keys: Keys,
+    proof: Vec<u8>,
+    keygen: Duration,
+    prove: Duration,
+    verify: Duration,
+}
+
+fn verify(params: &ParamsKZG<Bn256>, keys: &Keys, public: &[Fr], proof_bytes: &[u8]) -> bool {
+    proof::verify(params, keys.pk.get_vk(), &[public], proof_bytes)
+}
+
+fn prover_rng() -> ChaCha20Rng {
+    ChaCha20Rng::seed_from_u64(1)
+}
+
+/// Where the TEST-ONLY development setups are cached.
+fn params_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("STELE_BENCH_PARAMS") {
+        return dir.into();
+    }
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir).join("stele-bench-params");
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/stele-bench-params")
+}
+
+/// TEST-ONLY KZG setups (public secret), one per `k`, generated once and cached.
+#[derive(Default)]
+struct Setups(HashMap<u32, Arc<ParamsKZG<Bn256>>>);
+
+impl Setups {
+    fn get(&mut self, k: u32) -> Arc<ParamsKZG<Bn256>> {
+        self.0
+            .entry(k)
+            .or_insert_with(|| {
+                let t = Instant::now();
+                let params = load_or_create_dev_params(params_dir(), k).expect("dev setup");
+                eprintln!("setup k = {k}: {:.1?} (TEST-ONLY, not timed)", t.elapsed());
+                Arc::new(params)
+            })
+            .clone()
+    }
+}
+
+/// Keygen, prove and verify once, with the correctness checks.
+fn measure(target: &Target, params: &ParamsKZG<Bn256>) -> Measured {
+    let t = Instant::now();
+    let keys = (target.keygen)(params);
+    let keygen = t.elapsed();
+    let t = Instant::now();
+    let proof_bytes = (target.prove)(params, &keys);
+    let prove = t.elapsed();
+    let t = Instant::now();
+    let ok = verify(params, &keys, &target.public, &proof_bytes);
+    let verify_time = t.elapsed();
+    assert!(
+        ok,
+        "{}/{}: the proof does not verify",
+        target.workload, target.side
+    );
+    let mut wrong = target.public.clone();
+    *wrong.last_mut().expect("public inputs") += Fr::ONE;
+    assert!(
+        !verify(params, &keys, &wrong, &proof_bytes),
+        "{}/{}: the proof verifies a wrong public input",
+        target.workload,
+        target.side
+    );
+    eprintln!(
+        "{}/{}: keygen {keygen:.2?}, prove {prove:.2?}, verify {verify_time:.2?}",
+        target.workload, target.side
+    );
+    Measured {
+        keys,
+        proof: proof_bytes,
+        keygen,
+        prove,
+        verify: verify_time,
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1e3)
+}
+
+fn print_table(rows: &[(&Target, &Measured)]) {
+    println!();
+    println!(
+        "Stele vs hand-written halo2-base (SHPLONK, Blake2b, TEST-ONLY setup); times from one run each"
+    );
+    println!(
+        "{:<19} {:<10} {:>3} {:>6} {:>5} {:>7} {:>8} {:>10} {:>6} {:>11} {:>10} {:>9}",
+        "workload",
+        "side",
+        "k",
+        "advice",
+        "fixed",
+        "lookups",
+        "rows",
+        "cells",
+        "proof",
+        "keygen ms",
+        "prove ms",
+        "verify ms"
+    );
+    for (t, m) in rows {
+        let cs = m.keys.pk.get_vk().cs();
+        println!(
+            "{:<19} {:<10} {:>3} {:>6} {:>5} {:>7} {:>8} {:>10} {:>6} {:>11} {:>10} {:>9}",
+            t.workload,
+            t.side,
+            t.k,
+            cs.num_advice_columns(),
+            cs.num_fixed_columns(),
+            cs.lookups().len(),
+            t.rows,
+            t.cells,
+            m.proof.len(),
+            ms(m.keygen),
+            ms(m.prove),
+            ms(m.verify),
+        );
+    }
+    println!(
+        "(advice: all advice columns, halo2-base's lookup columns included; rows: Stele layout rows, \
+         halo2-base gate cells / gate columns; cells: halo2-base assigned gate + lookup cells, \
+         Stele rows x advice columns)"
+    );
+    println!();
+}
+
+fn bench_group(
+    c: &mut Criterion,
+    workload: &str,
+    items: &[(&Target, &Measured, &ParamsKZG<Bn256>)],
+) {
+    let mut group = c.benchmark_group(workload);
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(3));
+    for (t, m, params) in items {
+        group.bench_function(format!("{}/keygen", t.side), |b| {
+            b.iter(|| (t.keygen)(params))
+        });
+        group.bench_function(format!("{}/prove", t.side), |b| {
+            b.iter(|| (t.prove)(params, black_box(&m.keys)))
+        });
+        group.bench_function(format!("{}/verify", t.side), |b| {
+            b.iter(|| verify(params, &m.keys, &t.public, black_box(&m.proof)))
+        });
+    }
+    group.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// halo2-base side
+// ---------------------------------------------------------------------------------------------
+
+/// Fills a builder with a hand-written circuit (pushing its public cells to instance column 0)
+/// and returns the values of those cells.
+type Fill = Arc<dyn Fn(&mut BaseCircuitBuilder<Fr>) -> Vec<Fr>>;
+
+/// circomlib's Poseidon of `inputs` (1 to 16 of them) on halo2-base's gate: `mul` for the
+/// S-boxes, one `inner_product` per MDS row with the next round's constant as its first term.
+fn poseidon_gates(
+    ctx: &mut Context<Fr>,
+    gate: &GateChip<Fr>,
+    inputs: &[AssignedValue<Fr>],
+) -> AssignedValue<Fr> {
+    let t = inputs.len() + 1;
+    let p = poseidon_params::params(t);
+    let rounds = p.full_rounds + p.partial_rounds;
+    let half = p.full_rounds / 2;
+    let rc = &p.round_constants;
+    // Round 0's constants: the capacity cell is 0, so it becomes the constant itself.
+    let mut state: Vec<QuantumCell<Fr>> = once(QuantumCell::Constant(rc[0][0]))
+        .chain(
+            inputs
+                .iter()
+                .zip(&rc[0][1..])
+                .map(|(x, c)| QuantumCell::Existing(gate.add(ctx, *x, QuantumCell::Constant(*c)))),
+        )
+        .collect();
+    for r in 0..rounds {
+        let full = r < half || r >= half + p.partial_rounds;
+        for cell in state.iter_mut().take(if full { t } else { 1 }) {
+            let x = *cell;
+            let x2 = gate.mul(ctx, x, x);
+            let x4 = gate.mul(ctx, x2, x2);
+            *cell = QuantumCell::Existing(gate.mul(ctx, x4, x));
+        }
+        // The last round only needs the output cell.
+        let width = if r + 1 == rounds { 1 } else { t };
+        state = (0..width)
+            .map(|i| {
+                let c = rc.get(r + 1).map_or(Fr::ZERO, |next| next[i]);
+                QuantumCell::Existing(
+                    gate.inner_product(
+                        ctx,
+                        once(QuantumCell::Constant(c)).chain(state.iter().copied()),
+                        once(QuantumCell::Constant(Fr::ONE))
+                            .chain(p.mds[i].iter().map(|m| QuantumCell::Constant(*m))),
+                    ),
+                )
+            })
+            .collect();
+    }
+    match state[0] {
+        QuantumCell::Existing(out) => out,
+        _ => unreachable!("the output is an inner product"),
+    }
+}
+
+/// The root of a depth-`bits.len()` Merkle path: `bits` of the key (least significant first,
+/// 1 = right child), `siblings` from the leaf level up.
+fn merkle_root_gates(
+    ctx: &mut Context<Fr>,
+    gate: &GateChip<Fr>,
+    leaf: AssignedValue<Fr>,
+    bits: &[AssignedValue<Fr>],
+    siblings: &[AssignedValue<Fr>],
+) -> AssignedValue<Fr> {
+    bits.iter().zip(siblings).fold(leaf, |h, (bit, sib)| {
+        let left = gate.select(ctx, *sib, h, *bit);
+        let right = gate.select(ctx, h, *sib, *bit);
+        poseidon_gates(ctx, gate, &[left, right])
+    })
+}
+
+/// The halo2-base side of a workload: sizes the circuit, chooses `k`, checks its public values
+/// against `public` (native).
+fn hand_target(
+    workload: &'static str,
+    lookup_bits: Option<usize>,
+    public: Vec<Fr>,
+    fill: Fill,
+) -> Target {
+    let builder = move |stage: CircuitBuilderStage, k: usize| {
+        let mut b = BaseCircuitBuilder::<Fr>::from_stage(stage)
+            .use_k(k)
+            .use_instance_columns(1);
+        if let Some(bits) = lookup_bits {
+            b.set_lookup_bits(bits);
+        }
+        b
+    };
+    // Size it (and check what it computes) once.
+    let mut b = builder(CircuitBuilderStage::Mock, 24);
+    let computed = fill(&mut b);
+    assert_eq!(
+        computed, public,
+        "{workload}/halo2-base: the circuit's public values differ from the native ones"
+    );
+    let stats = b.statistics();
+    let gate_cells = stats.gate.total_advice_per_phase[0];
+    let lookup_cells = stats.total_lookup_advice_per_phase[0];
+    let k = (10..=24)
+        .find(|&k| {
+            let usable = (1usize << k) - MIN_ROWS;
+            gate_cells.div_ceil(usable) <= MAX_ADVICE && lookup_bits.is_none_or(|bits| bits < k)
+        })
+        .expect("a k up to 24 fits");
+    b.set_k(k);
+    let cfg: BaseCircuitParams = b.calculate_params(Some(MIN_ROWS));
+    let columns = cfg.num_advice_per_phase[0];
+    drop(b);
+
+    let keygen_fill = fill.clone();
+    let keygen: KeygenFn = Box::new(move |params| {
+        let mut b = builder(CircuitBuilderStage::Keygen, k);
+        keygen_fill(&mut b);
+        b.calculate_params(Some(MIN_ROWS));
+        let (_, pk) = proof::keygen(params, &b).expect("halo2-base keygen");
+        Keys {
+            pk,
+            break_points: b.break_points(),
+        }
+    });
+    let prove_public = public.clone();
+    let prove: ProveFn = Box::new(move |params, keys| {
+        let mut b = BaseCircuitBuilder::prover(cfg.clone(), keys.break_points.clone());
+        fill(&mut b);
+        proof::prove(params, &keys.pk, b, &[&prove_public], prover_rng()).expect("halo2-base proof")
+    });
+    Target {
+        workload,
+        side: "halo2-base",
+        k: k as u32,
+        rows: gate_cells.div_ceil(columns),
+        cells: gate_cells + lookup_cells,
+        public,
+        keygen,
+        prove,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (a) 100 chained Poseidon hashes
+// ---------------------------------------------------------------------------------------------
+
+const CHAIN_LEN: usize = 100;
+const CHAIN_H0: u64 = 42;
+
+#[derive(Clone, Debug)]
+struct ChainConfig {
+    poseidon: PoseidonConfig,
+    advice: [Column<Advice>; 4],
+    instance: Column<Instance>,
+}
+
+/// Stele's chip: `h_{i+1} = poseidon2(h_i, i)` for `i < n` in one batch; `h_n` public.
+#[derive(Clone, Debug)]
+struct ChainCircuit {
+    h0: Value<Fr>,
+    n: usize,
+}
+
+impl Circuit<Fr> for ChainCircuit {
+    type Config = ChainConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+    type Params = ();
+
+    fn without_witnesses(&self) -> Self {
+        ChainCircuit {
+            h0: Value::unknown(),
+            n: self.n,
+        }
+    }
+
+    fn configure(meta: &mut ConstraintSystem<Fr>) -> ChainConfig {
+        let advice = std::array::from_fn(|_| meta.advice_column());
+        let instance = meta.instance_column();
+        meta.enable_equality(instance);
+        let constants = meta.fixed_column();
+        meta.enable_constant(constants);
+        ChainConfig {
+            poseidon: PoseidonChip::configure(meta, advice),
+            advice,
+            instance,
+        }
+    }
+
+    fn synthesize(
+        &self,
+        config: ChainConfig,
+        mut layouter: impl Layouter<Fr>,
+    ) -> Result<(), Error> {
+        let chip = PoseidonChip::new(config.poseidon);
+        let last = layouter.assign_region(
+            || "chain",
+            |mut region| {
+                let mut h = region.assign_advice(config.advice[0], 0, self.h0);
+                let mut batch = chip.batch(0);
+                for i in 0..self.n {
+                    let index = Fr::from(i as u64);
+                    let hashed = batch.hash2(
+                        &mut region,
+                        (&h).into(),
+                        HashInput::Witness(Value::known(index)),
+                    )?;
+                    region.constrain_constant(hashed.b.cell(), index)?;
+                    h = hashed.out;
+                }
+                Ok(h.cell())
+            },
+        )?;
+        layouter.constrain_instance(last, config.instance, 0);
+        Ok(())
+    }
+}
+
+fn chain_targets() -> Vec<Target> {
+    const NAME: &str = "poseidon_chain_100";
+    let h0 = Fr::from(CHAIN_H0);
+    let public = vec![(0..CHAIN_LEN).fold(h0, |h, i| poseidon2(h, Fr::from(i as u64)))];
+
+    let rows = rows_for(CHAIN_LEN);
+    let mut cs = ConstraintSystem::<Fr>::default();
+    ChainCircuit::configure(&mut cs);
+    let k = (1..)
+        .find(|&k| (1usize << k) > rows + cs.blinding_factors())
+        .unwrap();
+    let stele = Target {
+        workload: NAME,
+        side: "stele",
+        k,
+        rows,
+        cells: rows * cs.num_advice_columns(),
+        public: public.clone(),
+        keygen: Box::new(|params| {
+            let blank = ChainCircuit {
+                h0: Value::unknown(),
+                n: CHAIN_LEN,
+            };
+            Keys {
+                pk: proof::keygen(params, &blank).expect("keys").1,
+                break_points: Vec::new(),
+            }
+        }),
+        prove: {
+            let public = public.clone();
+            Box::new(move |params, keys| {
+                let circuit = ChainCircuit {
+                    h0: Value::known(h0),
+                    n: CHAIN_LEN,
+                };
+                proof::prove(params, &keys.pk, circuit, &[&public], prover_rng()).expect("proof")
+            })
+        },
+    };
+
+    let fill: Fill = Arc::new(move |b| {
+        let gate = GateChip::<Fr>::default();
+        let ctx = b.main(0);
+        let mut h = ctx.load_witness(h0);
+        for i in 0..CHAIN_LEN {
+            let index = ctx.load_constant(Fr::from(i as u64));
+            h = poseidon_gates(ctx, &gate, &[h, index]);
+        }
+        b.assigned_instances[0].push(h);
+        vec![*h.value()]
+    });
+    let hand = hand_target(NAME, None, public, fill);
+    vec![stele, hand]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stele chains
+// ---------------------------------------------------------------------------------------------
+
+fn compile(sources: &stele_driver::Sources) -> Program {
+    let out = stele_driver::compile(sources, None, &mut |_, _| {});
+    out.program
+        .unwrap_or_else(|| panic!("the chain does not compile: {:?}", out.diagnostics))
+}
+
+fn transition(program: &Program, name: &str) -> usize {
+    program
+        .transitions
+        .iter()
+        .position(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no transition `{name}`"))
+}
+
+/// Stele's block circuit of `txs` (all applied by the executor) from `state`.
+fn stele_block_target(
+    workload: &'static str,
+    program: Program,
+    chain_id: u64,
+    block_size: usize,
+    state: State,
+    txs: Vec<Tx>,
+    public: Vec<Fr>,
+) -> Target {
+    let (circuit, block_public) =
+        BlockCircuit::new(&program, chain_id, block_size, &state, &txs).expect("block builds");
+    assert_eq!(
+        block_public[1], public[0],
+        "{workload}: previous state root"
+    );
+    assert_eq!(block_public[2], public[1], "{workload}: new state root");
+    let k = circuit.k();
+    let rows = circuit.rows();
+    let mut cs = ConstraintSystem::<Fr>::default();
+    BlockCircuit::configure(&mut cs);
+    let program = Arc::new(program);
+    let keygen_program = program.clone();
+    Target {
+        workload,
+        side: "stele",
+        k,
+        rows,
+        cells: rows * cs.num_advice_columns(),
+        public: block_public,
+        keygen: Box::new(move |params| {
+            let blank = BlockCircuit::without_witness(&keygen_program, chain_id, block_size);
+            Keys {
+                pk: proof::keygen(params, &blank).expect("keys").1,
+                break_points: Vec::new(),
+            }
+        }),
+        prove: Box::new(move |params, keys| {
+            let (circuit, public) = BlockCircuit::new(&program, chain_id, block_size, &state, &txs)
+                .expect("block builds");
+            proof::prove(params, &keys.pk, circuit, &[&public], prover_rng()).expect("proof")
+        }),
+    }
+}
+
+fn int(x: u64) -> Val {
+    Val::Int(x as u128)
+}
+
+fn load_witnesses(ctx: &mut Context<Fr>, xs: &[Fr]) -> Vec<AssignedValue<Fr>> {
+    xs.iter().map(|x| ctx.load_witness(*x)).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// (b) one depth-20 Merkle map write
+// ---------------------------------------------------------------------------------------------
+
+fn merkle_targets() -> Vec<Target> {
+    const NAME: &str = "merkle_write_d20";
+    const KEY: u64 = 77;
+    let sources = stele_driver::Sources {
+        manifest: stele_driver::Manifest {
+            name: "mapwrite".into(),
+            id: 9,
+            block_size: 1,
+        },
+        files: vec![stele_driver::SourceFile {
+            name: "main.stele".into(),
+            module: Vec::new(),
+            text: MAP_CHAIN.into(),
+        }],
+        problems: Vec::new(),
+    };
+    let program = compile(&sources);
+    let set = transition(&program, "set");
+    let exe = Executable::new(&program).expect("valid program");
+    let set_tx = |key: u64, a: u64, b: u64| Tx {
+        transition: set,
+        args: vec![int(key), Val::Field(Fr::from(a)), Val::Field(Fr::from(b))],
+    };
+    let mut start = State::new(&program);
+    for key in [5, KEY, 1000, 524_287, 1_048_575] {
+        apply_tx(&exe, &mut start, &set_tx(key, key, 2 * key)).expect("setup write");
+    }
+    let (a, b) = (Fr::from(11), Fr::from(22));
+    let tx = set_tx(KEY, 11, 22);
+    let mut end = start.clone();
+    apply_tx(&exe, &mut end, &tx).expect("the write applies");
+
+    // Native witness and values for the hand-written side.
+    let mut tree: MerkleTree = start.map_tree(0).clone();
+    let old_root = tree.root();
+    let old_leaf = tree.leaf(KEY);
+    assert_eq!(old_leaf, poseidon2(Fr::from(KEY), Fr::from(2 * KEY)));
+    let siblings = tree.siblings(KEY);
+    tree.set_leaf(KEY, poseidon2(a, b));
+    let new_root = tree.root();
+    assert_eq!(new_root, end.map_tree(0).root(), "native tree vs executor");
+
+    let stele = stele_block_target(
+        NAME,
+        program,
+        sources.manifest.id,
+        1,
+        start.clone(),
+        vec![tx],
+        vec![start.root(), end.root()],
+    );
+
+    let fill: Fill = Arc::new(move |builder| {
+        let gate = GateChip::<Fr>::default();
+        let ctx = builder.main(0);
+        let key = ctx.load_witness(Fr::from(KEY));
+        let bits = gate.num_to_bits(ctx, key, DEPTH);
+        let leaf = ctx.load_witness(old_leaf);
+        let sibs = load_witnesses(ctx, &siblings);
+        let root0 = merkle_root_gates(ctx, &gate, leaf, &bits, &sibs);
+        let value = load_witnesses(ctx, &[a, b]);
+        let new_leaf = poseidon_gates(ctx, &gate, &value);
+        let root1 = merkle_root_gates(ctx, &gate, new_leaf, &bits, &sibs);
+        builder.assigned_instances[0].extend([root0, root1]);
+        vec![*root0.value(), *root1.value()]
+    });
+    let hand = hand_target(NAME, None, vec![old_root, new_root], fill);
+    vec![stele, hand]
+}
+
+// ---------------------------------------------------------------------------------------------
+// (c) a block of 16 token transfers
+// ---------------------------------------------------------------------------------------------
+
+/// One transfer's witness for the hand-written circuit.
+#[derive(Clone, Debug)]
+struct TransferWitness {
+    from: u64,
+    to: u64,
+    amount: u64,
+    fee: u64,
+    nonce: u64,
+    /// Sender's balance and nonce before.
+    sender: [Fr; 2],
+    sender_siblings: Vec<Fr>,
+    /// Receiver's balance and nonce before.
+    receiver: [Fr; 2],
+    /// The receiver's siblings after the sender's update.
+    receiver_siblings: Vec<Fr>,
+}
+
+/// The hand-written token block: see the module docs.
+fn token_fill(
+    builder: &mut BaseCircuitBuilder<Fr>,
+    start: [Fr; 3],
+    txs: &[TransferWitness],
+) -> Vec<Fr> {
+    let range: RangeChip<Fr> = builder.range_chip();
+    let gate = range.gate();
+    let ctx = builder.main(0);
+    let [start_root, start_fees, supply] = start;
+    let mut root = ctx.load_witness(start_root);
+    let mut fees = ctx.load_witness(start_fees);
+    let supply = ctx.load_witness(supply);
+    let prev_state_root = poseidon_gates(ctx, gate, &[root, fees, supply]);
+    for tx in txs {
+        let [from, to, amount, fee, nonce] =
+            [tx.from, tx.to, tx.amount, tx.fee, tx.nonce].map(|x| ctx.load_witness(Fr::from(x)));
+        range.range_check(ctx, amount, 64);
+        range.range_check(ctx, fee, 64);
+        let from_bits = gate.num_to_bits(ctx, from, DEPTH);
+        let to_bits = gate.num_to_bits(ctx, to, DEPTH);
+        let same = gate.is_equal(ctx, from, to);
+        gate.assert_is_const(ctx, &same, &Fr::ZERO);
+
+        // Sender: nonce, balance, debit.
+        let [balance, sender_nonce] = tx.sender.map(|x| ctx.load_witness(x));
+        ctx.constrain_equal(&nonce, &sender_nonce);
+        let total = gate.add(ctx, amount, fee);
+        range.range_check(ctx, total, 64);
+        let new_balance = gate.sub(ctx, balance, total);
+        range.range_check(ctx, new_balance, 64);
+        let new_nonce = gate.add(ctx, sender_nonce, QuantumCell::Constant(Fr::ONE));
+        range.range_check(ctx, new_nonce, 32);
+        let sibs = load_witnesses(ctx, &tx.sender_siblings);
+        let leaf = poseidon_gates(ctx, gate, &[balance, sender_nonce]);
+        let old = merkle_root_gates(ctx, gate, leaf, &from_bits, &sibs);
+        ctx.constrain_equal(&old, &root);
+        let leaf = poseidon_gates(ctx, gate, &[new_balance, new_nonce]);
+        root = merkle_root_gates(ctx, gate, leaf, &from_bits, &sibs);
+
+        // Receiver: credit.
+        let [r_balance, r_nonce] = tx.receiver.map(|x| ctx.load_witness(x));
+        let r_sibs = load_witnesses(ctx, &tx.receiver_siblings);
+        let leaf = poseidon_gates(ctx, gate, &[r_balance, r_nonce]);
+        let old = merkle_root_gates(ctx, gate, leaf, &to_bits, &r_sibs);
+        ctx.constrain_equal(&old, &root);
+        let r_new_balance = gate.add(ctx, r_balance, amount);
+        range.range_check(ctx, r_new_balance, 64);
+        let leaf = poseidon_gates(ctx, gate, &[r_new_balance, r_nonce]);
+        root = merkle_root_gates(ctx, gate, leaf, &to_bits, &r_sibs);
+
+        fees = gate.add(ctx, fees, fee);
+        range.range_check(ctx, fees, 64);
+    }
+    let new_state_root = poseidon_gates(ctx, gate, &[root, fees, supply]);
+    builder.assigned_instances[0].extend([prev_state_root, new_state_root]);
+    vec![*prev_state_root.value(), *new_state_root.value()]
+}
+
+fn token_targets() -> Vec<Target> {
+    const NAME: &str = "token_block_16";
+    const BLOCK: usize = 16;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/token");
+    let sources = stele_driver::load(&root);
+    assert_eq!(sources.manifest.block_size as usize, BLOCK);
+    let program = compile(&sources);
+    let transfer = transition(&program, "transfer");
+    let deposit = transition(&program, "deposit");
+    let exe = Executable::new(&program).expect("valid program");
+
+    // Eight funded accounts spread over the key space, then 16 transfers: even ones between
+    // funded accounts, odd ones to fresh accounts.
+    let funded: [u64; 8] = [3, 17, 1000, 4242, 65_536, 123_456, 999_999, 1_048_575];
+    let mut start = State::new(&program);
+    for (i, to) in funded.iter().enumerate() {
+        let tx = Tx {
+            transition: deposit,
+            args: vec![int(*to), int(1_000_000 + 1000 * i as u64)],
+        };
+        apply_tx(&exe, &mut start, &tx).expect("deposit");
+    }
+    let mut nonces = HashMap::new();
+    let mut txs = Vec::new();
+    for i in 0..BLOCK as u64 {
+        let from = funded[i as usize % 8];
+        let to = if i % 2 == 0 {
+            funded[(i as usize * 3 + 1) % 8]
+        } else {
+            500_000 + i
+        };
+        let nonce = nonces.entry(from).or_insert(0u64);
+        txs.push(Tx {
+            transition: transfer,
+            args: vec![
+                int(from),
+                int(to),
+                int(100 + i),
+                int(1 + i % 3),
+                int(*nonce),
+            ],
+        });
+        *nonce += 1;
+    }
+
+    // Native run: the executor, and a copy of the map tree updated leaf by leaf for the
+    // hand-written side's siblings (the receiver's path is taken after the sender's write).
+    let fr_of = |v: Val| v.to_fr();
+    let mut state = start.clone();
+    let mut tree: MerkleTree = start.map_tree(0).clone();
+    let mut witnesses = Vec::new();
+    for tx in &txs {
+        let [from, to, amount, fee, nonce] = std::array::from_fn(|j| match tx.args[j] {
+            Val::Int(x) => x as u64,
+            Val::Field(_) => unreachable!("integer arguments"),
+        });
+        let account = |s: &State, key: u64| -> [Fr; 2] {
+            let v = s.map_get(0, key);
+            [fr_of(v[0]), fr_of(v[1])]
+        };
+        let sender = account(&state, from);
+        let receiver = account(&state, to);
+        let sender_siblings = tree.siblings(from);
+        tree.set_leaf(
+            from,
+            poseidon2(sender[0] - Fr::from(amount + fee), sender[1] + Fr::ONE),
+        );
+        let receiver_siblings = tree.siblings(to);
+        tree.set_leaf(to, poseidon2(receiver[0] + Fr::from(amount), receiver[1]));
+        apply_tx(&exe, &mut state, tx).expect("every transfer applies");
+        assert_eq!(
+            tree.root(),
+            state.map_tree(0).root(),
+            "native tree vs executor"
+        );
+        witnesses.push(TransferWitness {
+            from,
+            to,
+            amount,
+            fee,
+            nonce,
+            sender,
+            sender_siblings,
+            receiver,
+            receiver_siblings,
+        });
+    }
+    let start_scalars = start.commitment_scalars();
+    assert_eq!(start_scalars.len(), 3, "[accounts root, fees, supply]");
+    assert_eq!(poseidon(&start_scalars), start.root());
+    let public = vec![start.root(), state.root()];
+
+    let stele = stele_block_target(
+        NAME,
+        program,
+        sources.manifest.id,
+        BLOCK,
+        start,
+        txs,
+        public.clone(),
+    );
+    let start3 = [start_scalars[0], start_scalars[1], start_scalars[2]];
+    let fill: Fill = Arc::new(move |b| token_fill(b, start3, &witnesses));
+    let hand = hand_target(NAME, Some(LOOKUP_BITS), public, fill);
+    vec![stele, hand]
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    let mut setups = Setups::default();
+    let token_criterion = std::env::var_os(TOKEN_ENV).is_some_and(|v| v != "0" && !v.is_empty());
+
+    let mut kept: Vec<(Target, Measured, Arc<ParamsKZG<Bn256>>)> = Vec::new();
+    let mut token_rows: Vec<(Target, Measured, Arc<ParamsKZG<Bn256>>)> = Vec::new();
+    for target in chain_targets().into_iter().chain(merkle_targets()) {
+        let params = setups.get(target.k);
+        let measured = measure(&target, &params);
+        kept.push((target, measured, params));
+    }
+    for target in token_targets() {
+        let params = setups.get(target.k);
+        let measured = measure(&target, &params);
+        token_rows.push((target, measured, params));
+    }
+    let table: Vec<(&Target, &Measured)> = kept
+        .iter()
+        .chain(&token_rows)
+        .map(|(t, m, _)| (t, m))
+        .collect();
+    print_table(&table);
+    if !token_criterion {
+        println!(
+            "(token_block_16: one-off timings only; set {TOKEN_ENV}=1 for its criterion group)"
+        );
+        token_rows.clear();
+    }
+    drop(setups);
+
+    let all: Vec<(&Target, &Measured, &ParamsKZG<Bn256>)> = kept
+        .iter()
+        .chain(&token_rows)
+        .map(|(t, m, p)| (t, m, &**p))
+        .collect();
+    for workload in ["poseidon_chain_100", "merkle_write_d20", "token_block_16"] {
+        let items: Vec<_> = all
+            .iter()
+            .filter(|(t, _, _)| t.workload == workload)
+            .copied()
+            .collect();
+        if !items.is_empty() {
+            bench_group(&mut criterion, workload, &items);
+        }
+    }
+    criterion.final_summary();
+}
