@@ -845,8 +845,9 @@ struct Contrib {
     /// The native values at `key` before the access (the witness of a shared port's old
     /// values).
     old: Option<Vec<Fr>>,
-    /// The values a write stores.
-    write: Option<Vec<Var>>,
+    /// A write's guard and the values it stores (for a read fused with its write, the write's
+    /// guard implies `guard`).
+    write: Option<(Option<Bit>, Vec<Var>)>,
 }
 
 /// The [`FunctionIo`] of the block: running plain cells and map roots.
@@ -897,6 +898,15 @@ fn any_of(ctx: &mut GateCtx<'_, '_>, guards: &[Option<&Bit>]) -> Option<Bit> {
         });
     }
     out
+}
+
+/// Whether two guards are the same cell (or both absent).
+fn same_bit(a: Option<&Bit>, b: Option<&Bit>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(x), Some(y)) => x.var().same_cell(y.var()),
+        _ => false,
+    }
 }
 
 /// `Σ g_i·x_i` over cells whose guards are all present and at most one of them on.
@@ -1096,10 +1106,18 @@ impl BlockIo<'_, '_> {
             PortKind::Update => {
                 let writers: Vec<&Contrib> =
                     contribs.iter().filter(|c| c.write.is_some()).collect();
-                let w = if writers.len() == contribs.len() {
+                let same_guards = contribs.iter().all(|c| {
+                    c.write
+                        .as_ref()
+                        .is_some_and(|(wg, _)| same_bit(wg.as_ref(), c.guard.as_ref()))
+                });
+                let w = if same_guards {
                     g.clone()
                 } else {
-                    let wg: Vec<Option<&Bit>> = writers.iter().map(|c| c.guard.as_ref()).collect();
+                    let wg: Vec<Option<&Bit>> = writers
+                        .iter()
+                        .filter_map(|c| c.write.as_ref().map(|(wg, _)| wg.as_ref()))
+                        .collect();
                     any_of(ctx, &wg)
                 };
                 let new: Vec<Var> = match writers.as_slice() {
@@ -1108,14 +1126,13 @@ impl BlockIo<'_, '_> {
                             "an update port without a write".into(),
                         ));
                     }
-                    [one] => one.write.clone().unwrap_or_default(),
+                    [one] => one.write.clone().map(|(_, v)| v).unwrap_or_default(),
                     many => (0..info.width)
                         .map(|s| {
                             let terms: Vec<_> = many
                                 .iter()
-                                .map(|c| {
-                                    (c.guard.as_ref(), &c.write.as_ref().expect("a writer")[s])
-                                })
+                                .filter_map(|c| c.write.as_ref())
+                                .map(|(wg, v)| (wg.as_ref(), &v[s]))
                                 .collect();
                             mux(ctx, &terms)
                         })
@@ -1135,7 +1152,8 @@ impl BlockIo<'_, '_> {
                     &root,
                 );
                 if let (Some(n), Some(c), Some(k)) = (self.native.as_mut(), active, live)
-                    && let Some(write) = &c.write
+                    && let Some((wg, write)) = &c.write
+                    && Self::guard_on(wg.as_ref())
                 {
                     let vals: Option<Vec<Fr>> = write.iter().map(known).collect();
                     if let Some(vals) = vals {
@@ -1255,7 +1273,7 @@ impl FunctionIo for BlockIo<'_, '_> {
             .last_mut()
             .filter(|c| role.fused && c.kind == kind && c.write.is_none());
         match fused {
-            Some(c) => c.write = Some(value.to_vec()),
+            Some(c) => c.write = Some((guard.cloned(), value.to_vec())),
             None => {
                 let old = self.native_values(m, live, info.width);
                 self.pending[m][role.port].push(Contrib {
@@ -1266,7 +1284,7 @@ impl FunctionIo for BlockIo<'_, '_> {
                     live,
                     read: None,
                     old,
-                    write: Some(value.to_vec()),
+                    write: Some((guard.cloned(), value.to_vec())),
                 });
             }
         }

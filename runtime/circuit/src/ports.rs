@@ -11,11 +11,12 @@
 //! # Fusing a read with its write-back
 //!
 //! Within one transition, a `map.write` of map `m` at key `k` under guard `g` is fused with
-//! the latest earlier `map.read` of `m` at the *same IR value* `k` under the *same* guard `g`,
-//! provided no write to `m` lies between them. With no write in between, the read and the
-//! write see the same root, so one path proves the old leaf (the values read) and computes the
-//! new one: an **update** port. `state.accounts[to].balance += amount` is one update, not a
-//! read plus a write.
+//! the latest earlier `map.read` of `m` at the *same IR value* `k` under the same guard `g` or
+//! under no guard (so the read is on whenever the write is), provided no write to `m` lies
+//! between them. With no write in between, the read and the write see the same root, so one
+//! path proves the old leaf (the values read, under the read's guard) and computes the new one
+//! (taken under the write's guard): an **update** port. `state.accounts[to].balance += amount`
+//! is one update, not a read plus a write.
 //!
 //! # The plan
 //!
@@ -117,7 +118,9 @@ fn fusion(accesses: &[Access]) -> Vec<Option<usize>> {
             if a.write {
                 break;
             }
-            if a.key == write.key && a.guard == write.guard && fused[r].is_none() {
+            // The write's guard must imply the read's: equal, or the read unguarded.
+            let covered = a.guard.is_none() || a.guard == write.guard;
+            if a.key == write.key && covered && fused[r].is_none() {
                 fused[r] = Some(w);
                 break;
             }

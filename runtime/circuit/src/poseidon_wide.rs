@@ -101,13 +101,6 @@ struct Lin {
     k: Fr,
 }
 
-/// Whether two vars are the same cell: halo2-axiom's floor planner starts every region at row
-/// 0, so a row offset and a column name one cell of the circuit.
-fn same_cell(x: &Var, y: &Var) -> bool {
-    let (x, y) = (x.cell(), y.cell());
-    x.row_offset == y.row_offset && x.column == y.column
-}
-
 impl Lin {
     fn constant(k: Fr) -> Lin {
         Lin {
@@ -125,7 +118,7 @@ impl Lin {
 
     /// `self += c·v`, merged into an existing term on the same cell.
     fn add_term(&mut self, c: Fr, v: &Var) {
-        match self.terms.iter().position(|(_, w)| same_cell(v, w)) {
+        match self.terms.iter().position(|(_, w)| v.same_cell(w)) {
             Some(i) => {
                 self.terms[i].0 += c;
                 if self.terms[i].0 == Fr::ZERO {
@@ -174,7 +167,7 @@ fn sbox(ctx: &mut GateCtx, form: &Lin) -> Lin {
 /// Otherwise (or for a constant form) a plain [`sbox`].
 fn sbox_into(ctx: &mut GateCtx, form: &Lin, target: usize, sums: &[Lin], col: &[Fr]) -> Lin {
     let m = col[target];
-    let holds = |s: &Lin, z: &Var| s.terms.iter().any(|(_, w)| same_cell(z, w));
+    let holds = |s: &Lin, z: &Var| s.terms.iter().any(|(_, w)| z.same_cell(w));
     let shared = sums[target].terms.iter().find(|(_, z)| {
         sums.iter()
             .zip(col)

@@ -1,7 +1,9 @@
 //! The block circuit's shared map ports (`stele_circuit::ports`, "Map ports" in
 //! `stele_circuit::block`), on a chain whose transitions use a map in every way a port can be
 //! shared: a plain read (`get`), a write without a read (`set`), a read fused with its
-//! write-back (`bump`), and two reads and two writes where only one pair fuses (`swap`).
+//! write-back (`bump`), two reads and two writes where only one pair fuses (`swap`), and an
+//! unguarded read fused with a write in both branches of an `if` (`settle`: the compiler
+//! merges the two writes into one guarded by either branch).
 //!
 //! - The plan is as documented (golden below).
 //! - **Agreement**: random blocks of these transactions (seeded), including rejected ones left
@@ -51,6 +53,15 @@ transition swap(i: u32, j: u32) {
     state.m[i] = y;
     state.m[j] = x;
 }
+
+transition settle(k: u32, up: bool) {
+    let t = state.m[k];
+    if up {
+        state.m[k] = Pair { a: t.a + 1, b: t.b };
+    } else {
+        state.m[k] = Pair { a: t.a, b: t.b + 1 };
+    }
+}
 "#;
 
 const BLOCK: usize = 4;
@@ -88,7 +99,7 @@ fn random_tx(rng: &mut ChaCha20Rng, state: &State) -> Tx {
             16
         }
     };
-    match rng.gen_range(0..4) {
+    match rng.gen_range(0..5) {
         0 => {
             let k = key(rng);
             let stored = if k < 16 {
@@ -102,7 +113,8 @@ fn random_tx(rng: &mut ChaCha20Rng, state: &State) -> Tx {
         }
         1 => tx(1, &[key(rng), rng.gen_range(0..1000)]),
         2 => tx(2, &[key(rng)]),
-        _ => tx(3, &[key(rng), key(rng)]),
+        3 => tx(3, &[key(rng), key(rng)]),
+        _ => tx(4, &[key(rng), rng.gen_range(0..2)]),
     }
 }
 
@@ -145,6 +157,11 @@ fn plan() {
         ports_of(3),
         vec![(1, true), (0, false), (1, true), (2, false)],
         "swap: read i fused with write i; read j at the read port; write j alone"
+    );
+    assert_eq!(
+        ports_of(4),
+        vec![(1, true), (1, true)],
+        "settle: one fused update"
     );
 }
 
@@ -227,4 +244,38 @@ fn tampered_ports_are_rejected() {
         .without_trace_checks()
         .with_fault(BlockFault::Sibling { op: 6 });
     assert!(satisfied(&past, k, &public), "only 6 ports are on");
+}
+
+/// `settle`'s port checks the old leaf under the slot's guard and writes under the branch
+/// guards: both branches, each tampered.
+#[test]
+fn guarded_write_back() {
+    let program = program();
+    let start = State::new(&program);
+    let txs = vec![
+        tx(1, &[6, 3]),
+        tx(4, &[6, 1]),
+        tx(4, &[6, 0]),
+        tx(4, &[7, 0]),
+    ];
+    let (ok, after) = applied(&program, &start, &txs);
+    assert_eq!(ok.len(), 4, "all apply");
+    let (circuit, public) = BlockCircuit::new(&program, CHAIN, BLOCK, &start, &txs).expect("block");
+    assert_eq!(public[2], after.root());
+    let k = circuit.k();
+    assert!(satisfied(&circuit, k, &public), "honest");
+    for read in 0..3 {
+        let bad = circuit
+            .clone()
+            .without_trace_checks()
+            .with_fault(BlockFault::ReadValue { read });
+        assert!(!satisfied(&bad, k, &public), "read {read} tampered");
+    }
+    for op in 0..4 {
+        let bad = circuit
+            .clone()
+            .without_trace_checks()
+            .with_fault(BlockFault::Sibling { op });
+        assert!(!satisfied(&bad, k, &public), "sibling of port {op}");
+    }
 }

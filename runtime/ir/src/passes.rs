@@ -4,6 +4,7 @@
 mod eliminate_common_subexpressions;
 mod eliminate_dead_code;
 mod fold_constants;
+mod merge_map_accesses;
 mod renumber_values;
 
 use crate::Program;
@@ -12,6 +13,7 @@ use crate::verify::{VerifyError, verify};
 pub use eliminate_common_subexpressions::eliminate_common_subexpressions;
 pub use eliminate_dead_code::eliminate_dead_code;
 pub use fold_constants::fold_constants;
+pub use merge_map_accesses::merge_map_accesses;
 pub use renumber_values::renumber_values;
 
 /// A named transformation of a verified program.
@@ -29,6 +31,9 @@ pub const PIPELINE: &[(&str, Pass)] = &[
         "eliminate_common_subexpressions",
         eliminate_common_subexpressions,
     ),
+    // After merging: map keys that are equal values are one value. Before dead-code
+    // elimination, which removes what the dropped reads and writes used.
+    ("merge_map_accesses", merge_map_accesses),
     // After folding: drops the operands and `assert true`s that folding left unused.
     ("eliminate_dead_code", eliminate_dead_code),
     // Last: the passes before it leave gaps in the numbering, and it changes no meaning.

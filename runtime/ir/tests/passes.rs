@@ -9,7 +9,8 @@ use std::path::Path;
 
 use interp::{Outcome, run};
 use stele_ir::passes::{
-    eliminate_common_subexpressions, eliminate_dead_code, fold_constants, renumber_values,
+    eliminate_common_subexpressions, eliminate_dead_code, fold_constants, merge_map_accesses,
+    renumber_values,
 };
 use stele_ir::{
     BinOp, Felt, Function, Inst, Loc, Op, PIPELINE, Program, StateField, StateKind, Ty, Type, UnOp,
@@ -73,6 +74,11 @@ fn fold_constants_fixtures() {
 }
 
 #[test]
+fn merge_map_accesses_fixtures() {
+    fixtures("merge_map_accesses", &merge_map_accesses);
+}
+
+#[test]
 fn eliminate_dead_code_fixtures() {
     fixtures("eliminate_dead_code", &eliminate_dead_code);
 }
@@ -129,6 +135,7 @@ fn optimize_with_shows_the_program_after_the_named_pass() {
         [
             "fold_constants",
             "eliminate_common_subexpressions",
+            "merge_map_accesses",
             "eliminate_dead_code",
             "renumber_values"
         ]

@@ -41,6 +41,14 @@ impl Var {
         self.cell
     }
 
+    /// Whether `other` is the same cell. Compares the row offset and the column only, which is
+    /// exact because every chip here assigns into one region (halo2-axiom's simple floor
+    /// planner puts every region at row 0).
+    pub fn same_cell(&self, other: &Var) -> bool {
+        let (x, y) = (self.cell, other.cell);
+        x.row_offset == y.row_offset && x.column == y.column
+    }
+
     pub fn value(&self) -> Value<Fr> {
         self.value
     }
