@@ -134,7 +134,25 @@ enum Emit {
     Ir,
 }
 
+/// Exit status of a command whose output pipe closed (as if killed by `SIGPIPE`).
+const BROKEN_PIPE: i32 = 141;
+
 fn main() -> ExitCode {
+    // `stele build --emit ir | head`: a closed stdout ends the command quietly, as in other
+    // command-line tools, instead of crashing on the next `print!`.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(BROKEN_PIPE);
+        }
+        default_hook(info);
+    }));
     let cli = Cli::parse();
     let color = match cli.color {
         Color::Always => true,

@@ -417,7 +417,9 @@ pub fn info(path: &Path, color: bool) -> Outcome {
         };
         let one = BlockCircuit::without_witness(&alone, chain.chain_id, 1).rows();
         let two = BlockCircuit::without_witness(&alone, chain.chain_id, 2).rows();
-        rows_of.push(two.saturating_sub(one));
+        // The `k` a block of `block_size` slots would need if the chain had only this kind.
+        let k = BlockCircuit::without_witness(&alone, chain.chain_id, chain.block_size).k();
+        rows_of.push((two.saturating_sub(one), k));
     }
     let width = program
         .transitions
@@ -428,16 +430,21 @@ pub fn info(path: &Path, color: bool) -> Outcome {
         .unwrap_or(0);
     let plan = stele_circuit::ports::plan(program);
     println!(
-        "{:<width$}  {:>15}  {:>12}  {:>10}",
-        "transition", "IR instructions", "map accesses", "rows alone"
+        "{:<width$}  {:>15}  {:>12}  {:>10}  {:>10}",
+        "transition",
+        "IR instructions",
+        "map accesses",
+        "rows alone",
+        format!("k alone×{}", chain.block_size)
     );
-    for ((t, rows), roles) in program.transitions.iter().zip(&rows_of).zip(&plan.roles) {
+    for ((t, (rows, k)), roles) in program.transitions.iter().zip(&rows_of).zip(&plan.roles) {
         println!(
-            "{:<width$}  {:>15}  {:>12}  {:>10}",
+            "{:<width$}  {:>15}  {:>12}  {:>10}  {:>10}",
             t.name,
             t.body.len(),
             roles.len(),
-            rows
+            rows,
+            k
         );
     }
     // One slot of the real chain: every transition, sharing the map ports.

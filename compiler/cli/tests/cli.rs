@@ -130,3 +130,31 @@ fn new_chain_checks_runs_and_tests() {
     let out = stele(&dir.path().join("demo"), &["test"]);
     assert!(out.contains("test increment_from_zero ... ok"), "{out}");
 }
+
+/// A reader that closes the pipe early (`stele build --emit ir | head -1`) ends the command
+/// quietly with status 141, not with an internal error.
+#[test]
+fn closed_stdout_is_not_a_crash() {
+    use std::io::Read;
+    let vm = manifest_dir().join("../../examples/vm");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stele"))
+        .args(["build", "--emit", "ir", "--color=never"])
+        .arg(&vm)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the stele binary runs");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("some output");
+    // The pipe is closed here; the IR of `vm` is far larger than a pipe buffer.
+    let out = child.wait_with_output().expect("exits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+    assert!(!stderr.contains("internal compiler error"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
