@@ -451,6 +451,9 @@ fn random_program(rng: &mut Rng) -> Program {
         define(&mut body, &mut pool, ty, Op::Param(i as u32), None, None);
         define(&mut body, &mut pool, ty, Op::SLoad(i as u32), None, None);
     }
+    // Map keys: mostly the previous key (so reads and writes of one key follow each other, what
+    // `merge_map_accesses` looks for), some out of the depth-3 map's range.
+    let mut key: Option<ValueId> = None;
     for line in 1..30 {
         let pick = |rng: &mut Rng, pool: &[(ValueId, Ty)], ty: Ty| {
             let of: Vec<ValueId> = pool
@@ -466,7 +469,44 @@ fn random_program(rng: &mut Rng) -> Program {
             None
         };
         let ty = TYS[rng.below(TYS.len())];
-        match rng.below(9) {
+        let choice = rng.below(11);
+        if choice >= 9 {
+            let k = match key {
+                Some(k) if !rng.chance(3) => k,
+                // Mostly a constant key 0..=8 (8 is out of range), else any `u8`.
+                _ if !rng.chance(8) => {
+                    let c = Felt::from_u128(rng.below(9) as u128);
+                    define(&mut body, &mut pool, Ty::UInt(8), Op::Const(c), None, None);
+                    pool[pool.len() - 1].0
+                }
+                _ => pick(rng, &pool, Ty::UInt(8)),
+            };
+            key = Some(k);
+            if choice == 10 {
+                let v = pick(rng, &pool, Ty::UInt(64));
+                body.push(Inst {
+                    results: vec![],
+                    op: Op::MapWrite {
+                        map: 0,
+                        key: k,
+                        value: vec![v],
+                    },
+                    guard,
+                    loc: loc(line),
+                });
+            } else {
+                define(
+                    &mut body,
+                    &mut pool,
+                    Ty::UInt(64),
+                    Op::MapRead { map: 0, key: k },
+                    guard,
+                    loc(line),
+                );
+            }
+            continue;
+        }
+        match choice {
             0 | 1 => define(
                 &mut body,
                 &mut pool,
@@ -596,6 +636,14 @@ fn random_program(rng: &mut Rng) -> Program {
                 name: n.clone(),
                 kind: StateKind::Value(t.clone()),
             })
+            .chain(std::iter::once(StateField {
+                name: "m".into(),
+                kind: StateKind::Map {
+                    key: Type::UInt(8),
+                    value: Type::UInt(64),
+                    depth: 3,
+                },
+            }))
             .collect(),
         transitions: vec![Function {
             name: "t".into(),
@@ -614,13 +662,23 @@ fn random_program(rng: &mut Rng) -> Program {
 #[test]
 fn optimizing_random_programs_keeps_their_behaviour() {
     let mut rng = Rng(0x57e1e);
-    let (mut committed, mut rejected) = (0, 0);
+    let (mut committed, mut rejected, mut merged) = (0, 0, 0);
+    let map_ops = |p: &Program| {
+        p.transitions[0]
+            .body
+            .iter()
+            .filter(|i| matches!(i.op, Op::MapRead { .. } | Op::MapWrite { .. }))
+            .count()
+    };
     for _ in 0..300 {
         let program = random_program(&mut rng);
         verify(&program)
             .unwrap_or_else(|e| panic!("generator made a broken program: {e:?}\n{program}"));
         let mut optimized = program.clone();
         optimize_verified(&mut optimized).unwrap_or_else(|e| panic!("{e}\n{program}"));
+        if map_ops(&optimized) < map_ops(&program) {
+            merged += 1;
+        }
         assert_eq!(parse(&print(&optimized)).as_ref(), Ok(&optimized));
         for _ in 0..8 {
             let params: Vec<Felt> = TYS.iter().map(|&t| random_value(&mut rng, t)).collect();
@@ -637,9 +695,10 @@ fn optimizing_random_programs_keeps_their_behaviour() {
             }
         }
     }
-    // Both kinds of outcome were exercised.
+    // Both kinds of outcome were exercised, and map accesses were merged.
     assert!(
         committed > 200 && rejected > 200,
         "{committed} committed, {rejected} rejected"
     );
+    assert!(merged > 100, "map accesses merged in {merged} programs");
 }
