@@ -6,9 +6,10 @@
 //! Long steps print one progress line each on standard error (`   Step ... done in 1.2 s`);
 //! results go to standard output.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr};
 use halo2_proofs::halo2curves::ff::PrimeField;
@@ -29,15 +30,45 @@ fn fail(message: impl std::fmt::Display) -> Failed {
     Failed
 }
 
-/// Runs one long step, printing `   {label} ... done in X s` (or `failed`) on standard error.
+/// Runs one long step, printing `   {label} ... done in X s` (or `failed`) on standard error;
+/// on a terminal the line counts the seconds while the step runs.
 fn step<T, E>(label: &str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    let tty = std::io::stderr().is_terminal();
     eprint!("   {label} ... ");
     let _ = std::io::stderr().flush();
     let start = Instant::now();
-    let out = f();
+    let done = AtomicBool::new(false);
+    let out = std::thread::scope(|scope| {
+        if tty {
+            scope.spawn(|| {
+                let mut shown = 0;
+                while !done.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(100));
+                    let secs = start.elapsed().as_secs();
+                    if secs > shown && !done.load(Ordering::Relaxed) {
+                        shown = secs;
+                        eprint!("\r   {label} ... {secs} s");
+                        let _ = std::io::stderr().flush();
+                    }
+                }
+            });
+        }
+        let out = f();
+        done.store(true, Ordering::Relaxed);
+        out
+    });
+    // On a terminal, rewrite the line over the running count (and pad over its end).
+    let (restart, pad) = if tty {
+        (format!("\r   {label} ... "), "      ")
+    } else {
+        (String::new(), "")
+    };
     match &out {
-        Ok(_) => eprintln!("done in {:.1} s", start.elapsed().as_secs_f64()),
-        Err(_) => eprintln!("failed"),
+        Ok(_) => eprintln!(
+            "{restart}done in {:.1} s{pad}",
+            start.elapsed().as_secs_f64()
+        ),
+        Err(_) => eprintln!("{restart}failed{pad}"),
     }
     out
 }
