@@ -12,7 +12,7 @@
 //!   [`MAP_CHAIN`], applying `set(77, 11, 22)` to a map with five entries. It proves the old
 //!   leaf of key 77 against the old map root, hashes the new value into the new leaf and
 //!   computes the new root; as every Stele block it also hashes the state root before and
-//!   after, the transaction digest and commitment. halo2-base: the key as 20 path bits, the
+//!   after and the transaction commitment. halo2-base: the key as 20 path bits, the
 //!   old leaf (a witness) checked against the old map root along the 20 siblings, the new leaf
 //!   `poseidon([a, b])`, the new root along the same path; public inputs the old and the new
 //!   map root.
@@ -29,6 +29,24 @@
 //!   the receiver against that root. Public inputs: the state roots before and after,
 //!   `poseidon([accounts_root, fees, supply])` exactly as `State::root`, so the fee sum is
 //!   committed too.
+//! - **arith_u64**: checked u64 arithmetic with no hashing in its logic, the chain in
+//!   [`ARITH_CHAIN`]: state `{ x: u64, max: u64 }`, one transition `run(xs: [u64; 32])` making
+//!   16 passes over its inputs (512 steps), each step `acc = acc + xs[i] * 3`, `if acc >= LIMIT
+//!   { acc = acc - LIMIT }`, `if acc > best { best = acc }`, then `state.x = acc` and
+//!   `state.max = best`. (The multiply is on the input, not `acc * 3 + x`: with `acc < LIMIT` and
+//!   inputs below `LIMIT / 3` one conditional subtraction keeps `acc < LIMIT`, while `acc * 3`
+//!   would grow threefold per step and overflow u64 within about 40 steps.) One transaction from
+//!   the zero state with 32 inputs spread below `LIMIT / 3`. Stele: the block circuit with
+//!   block size 1; as every block it also hashes the state root before and after and commits to
+//!   the transaction (one Poseidon per packed field), a fixed cost printed under the table.
+//!   Stele's compiler computes each `xs[i] * 3` once for all passes. halo2-base, with
+//!   `RangeChip`: the inputs and the state before as witnesses, each 64-bit checked (Stele checks
+//!   its parameters and loads by type); per step `mul_add(x, 3, acc)` and a 64-bit check of it
+//!   (one check covers the product and the sum: both are non-negative and far below p; Stele
+//!   rejects overflow), `is_less_than(sum, LIMIT, 64)`, `sub` and `select` for the reduction,
+//!   `is_less_than(best, acc, 64)` and `select` for the maximum. Public inputs: the state
+//!   before and the final `x` and `max`, checked against the executor's state after the
+//!   transaction (itself checked against the same loop in Rust).
 //!
 //! # Keeping the two sides equivalent
 //!
@@ -40,8 +58,9 @@
 //! - Before anything is timed, each hand-written circuit's public values (as it computes them)
 //!   are compared with native ones: the chain with [`stele_crypto::poseidon2`], the Merkle
 //!   roots with [`stele_crypto::MerkleTree`] and the executor's state after the block
-//!   ([`stele_exec::apply_tx`]), the token state roots with the executor's `State::root`. The
-//!   Stele side takes its public inputs from [`BlockCircuit::new`], which runs the executor.
+//!   ([`stele_exec::apply_tx`]), the token state roots with the executor's `State::root`, the
+//!   arithmetic's final values with the executor's state scalars. The Stele side takes its
+//!   public inputs from [`BlockCircuit::new`], which runs the executor.
 //!   Every proof of both sides is then verified against those native values, and must fail
 //!   with the last public input changed.
 //! - Both sides use [`stele_circuit::proof`]: KZG on BN254, SHPLONK, a Blake2b transcript, a
@@ -52,8 +71,12 @@
 //! - Each side's `k`: Stele's is the smallest that holds its rows (4 advice columns);
 //!   halo2-base's is the smallest at which `calculate_params` needs at most 8 gate advice
 //!   columns (a smaller `k` would mean more columns, so a bigger proof and verifier), with 9
-//!   rows kept free for blinding; lookups are 16-bit (`lookup_bits = 16`), used only by
-//!   the token block's range checks.
+//!   rows kept free for blinding. Lookup tables: the token block's range checks use a 16-bit
+//!   table (`lookup_bits = 16`, so `k >= 17`, which its size needs anyway); arith_u64's use
+//!   halo2-base's usual largest table for each candidate `k`, `lookup_bits = k - 1` (its cell
+//!   counts depend on the table, so it is sized at every candidate `k`), since a fixed 16-bit
+//!   table would force `k >= 17` on a circuit that fits in 2^13 rows. Stele's table is 8-bit
+//!   whatever `k` ([`stele_circuit::gates`]).
 //! - Timed: **keygen** = building the keygen circuit (for halo2-base, running the gadget code
 //!   and `calculate_params`) + `keygen_vk` + `keygen_pk`; **prove** = witness generation (Stele:
 //!   `BlockCircuit::new`, which runs the executor; halo2-base: running the gadget code in the
@@ -62,16 +85,22 @@
 //! # Output
 //!
 //! First one table, workload by side: `k`, advice/fixed columns and lookup arguments (from the
-//! verifying key's constraint system), rows used (Stele: the layout's rows; halo2-base: gate
-//! cells divided by advice columns, rounded up) and advice cells (halo2-base: gate plus lookup
-//! cells; Stele: rows × advice columns, an upper bound), proof bytes, and one keygen, prove and
-//! verify each timed once. Then criterion groups (`sample_size(10)`, short measurement)
+//! verifying key's constraint system), the range table's size, rows used (Stele: the layout's
+//! rows; halo2-base: gate cells divided by advice columns, rounded up) and advice cells
+//! (halo2-base: gate plus lookup cells; Stele: rows × advice columns, an upper bound), proof
+//! bytes, and one keygen, prove and verify each timed once. Notes under the table: for
+//! arith_u64, Stele's rows outside the loop (its fixed per-block cost). Then criterion groups (`sample_size(10)`, short measurement)
 //! per workload, `stele/…` and `halo2-base/…` for keygen, prove and verify. The token block
 //! is slow (tens of seconds per proof on two cores), so its criterion group runs only with
-//! `STELE_BENCH_TOKEN=1`; its one-off timings are always in the table.
+//! `STELE_BENCH_TOKEN=1`; its one-off timings are in the table whenever it is set up.
+//!
+//! A criterion name filter also limits what is set up, measured once and printed: only the
+//! workloads with a benchmark id (`workload/side/step`) containing the filter, so `arith` skips
+//! the token block's minutes of setup. A filter with regular-expression characters sets up
+//! every workload, as does no filter.
 //!
 //! ```text
-//! cargo bench -p stele-circuit --bench versus_halo2_base [-- --quick]
+//! cargo bench -p stele-circuit --bench versus_halo2_base [-- --quick] [FILTER]
 //! ```
 
 use std::collections::HashMap;
@@ -94,8 +123,9 @@ use halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Inst
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use stele_circuit::block::BlockCircuit;
+use stele_circuit::block::{BlockCircuit, tx_width};
 use stele_circuit::files::load_or_create_dev_params;
+use stele_circuit::gates::LIMB_BITS;
 use stele_circuit::poseidon::{HashInput, PoseidonChip, PoseidonConfig, rows_for};
 use stele_circuit::proof;
 use stele_crypto::poseidon_params;
@@ -149,6 +179,10 @@ struct Target {
     rows: usize,
     /// Advice cells (halo2-base: assigned; Stele: rows × advice columns).
     cells: usize,
+    /// Range lookup table: `2^bits` entries.
+    lookup_bits: Option<usize>,
+    /// A line printed under the table.
+    note: Option<String>,
     /// The public inputs, computed natively.
     public: Vec<Fr>,
     keygen: KeygenFn,
@@ -248,13 +282,14 @@ fn print_table(rows: &[(&Target, &Measured)]) {
         "Stele vs hand-written halo2-base (SHPLONK, Blake2b, TEST-ONLY setup); times from one run each"
     );
     println!(
-        "{:<19} {:<10} {:>3} {:>6} {:>5} {:>7} {:>8} {:>10} {:>6} {:>11} {:>10} {:>9}",
+        "{:<19} {:<10} {:>3} {:>6} {:>5} {:>7} {:>5} {:>8} {:>10} {:>6} {:>11} {:>10} {:>9}",
         "workload",
         "side",
         "k",
         "advice",
         "fixed",
         "lookups",
+        "table",
         "rows",
         "cells",
         "proof",
@@ -265,13 +300,14 @@ fn print_table(rows: &[(&Target, &Measured)]) {
     for (t, m) in rows {
         let cs = m.keys.pk.get_vk().cs();
         println!(
-            "{:<19} {:<10} {:>3} {:>6} {:>5} {:>7} {:>8} {:>10} {:>6} {:>11} {:>10} {:>9}",
+            "{:<19} {:<10} {:>3} {:>6} {:>5} {:>7} {:>5} {:>8} {:>10} {:>6} {:>11} {:>10} {:>9}",
             t.workload,
             t.side,
             t.k,
             cs.num_advice_columns(),
             cs.num_fixed_columns(),
             cs.lookups().len(),
+            t.lookup_bits.map_or("-".into(), |bits| format!("2^{bits}")),
             t.rows,
             t.cells,
             m.proof.len(),
@@ -283,8 +319,13 @@ fn print_table(rows: &[(&Target, &Measured)]) {
     println!(
         "(advice: all advice columns, halo2-base's lookup columns included; rows: Stele layout rows, \
          halo2-base gate cells / gate columns; cells: halo2-base assigned gate + lookup cells, \
-         Stele rows x advice columns)"
+         Stele rows x advice columns; table: range lookup table size)"
     );
+    for (t, _) in rows {
+        if let Some(note) = &t.note {
+            println!("({}/{}: {note})", t.workload, t.side);
+        }
+    }
     println!();
 }
 
@@ -386,42 +427,73 @@ fn merkle_root_gates(
     })
 }
 
+/// The lookup table of a halo2-base circuit.
+#[derive(Clone, Copy, Debug)]
+enum Lookup {
+    /// No range checks: no table.
+    None,
+    /// A table of `2^bits` entries, whatever `k`.
+    Bits(usize),
+    /// The largest table that `k` holds, `2^(k-1)` entries (halo2-base's usual choice).
+    BelowK,
+}
+
+impl Lookup {
+    fn bits(self, k: usize) -> Option<usize> {
+        match self {
+            Lookup::None => None,
+            Lookup::Bits(bits) => Some(bits),
+            Lookup::BelowK => Some(k - 1),
+        }
+    }
+}
+
 /// The halo2-base side of a workload: sizes the circuit, chooses `k`, checks its public values
 /// against `public` (native).
-fn hand_target(
-    workload: &'static str,
-    lookup_bits: Option<usize>,
-    public: Vec<Fr>,
-    fill: Fill,
-) -> Target {
+fn hand_target(workload: &'static str, lookup: Lookup, public: Vec<Fr>, fill: Fill) -> Target {
     let builder = move |stage: CircuitBuilderStage, k: usize| {
         let mut b = BaseCircuitBuilder::<Fr>::from_stage(stage)
             .use_k(k)
             .use_instance_columns(1);
-        if let Some(bits) = lookup_bits {
+        if let Some(bits) = lookup.bits(k) {
             b.set_lookup_bits(bits);
         }
         b
     };
-    // Size it (and check what it computes) once.
-    let mut b = builder(CircuitBuilderStage::Mock, 24);
-    let computed = fill(&mut b);
-    assert_eq!(
-        computed, public,
-        "{workload}/halo2-base: the circuit's public values differ from the native ones"
-    );
-    let stats = b.statistics();
-    let gate_cells = stats.gate.total_advice_per_phase[0];
-    let lookup_cells = stats.total_lookup_advice_per_phase[0];
-    let k = (10..=24)
-        .find(|&k| {
-            let usable = (1usize << k) - MIN_ROWS;
-            gate_cells.div_ceil(usable) <= MAX_ADVICE && lookup_bits.is_none_or(|bits| bits < k)
-        })
-        .expect("a k up to 24 fits");
+    // Size it (and check what it computes) with the table of each candidate `k`; the cell
+    // counts depend on `k` only through the table size.
+    let mut sized: Option<(Option<usize>, BaseCircuitBuilder<Fr>)> = None;
+    let mut chosen = None;
+    for k in 10..=24 {
+        let bits = lookup.bits(k);
+        if bits.is_some_and(|bits| bits >= k) {
+            continue;
+        }
+        if sized.as_ref().is_none_or(|(done, _)| *done != bits) {
+            let mut b = builder(CircuitBuilderStage::Mock, k);
+            let computed = fill(&mut b);
+            assert_eq!(
+                computed, public,
+                "{workload}/halo2-base: the circuit's public values differ from the native ones"
+            );
+            sized = Some((bits, b));
+        }
+        let b = &sized.as_ref().expect("filled").1;
+        let stats = b.statistics();
+        let gate_cells = stats.gate.total_advice_per_phase[0];
+        let lookup_cells = stats.total_lookup_advice_per_phase[0];
+        let usable = (1usize << k) - MIN_ROWS;
+        if gate_cells.div_ceil(usable) <= MAX_ADVICE {
+            chosen = Some((k, gate_cells, lookup_cells));
+            break;
+        }
+    }
+    let (k, gate_cells, lookup_cells) = chosen.expect("a k up to 24 fits");
+    let mut b = sized.expect("filled").1;
     b.set_k(k);
     let cfg: BaseCircuitParams = b.calculate_params(Some(MIN_ROWS));
     let columns = cfg.num_advice_per_phase[0];
+    let table_bits = cfg.lookup_bits;
     drop(b);
 
     let keygen_fill = fill.clone();
@@ -447,6 +519,8 @@ fn hand_target(
         k: k as u32,
         rows: gate_cells.div_ceil(columns),
         cells: gate_cells + lookup_cells,
+        lookup_bits: table_bits,
+        note: None,
         public,
         keygen,
         prove,
@@ -545,6 +619,8 @@ fn chain_targets() -> Vec<Target> {
         k,
         rows,
         cells: rows * cs.num_advice_columns(),
+        lookup_bits: None,
+        note: None,
         public: public.clone(),
         keygen: Box::new(|params| {
             let blank = ChainCircuit {
@@ -579,7 +655,7 @@ fn chain_targets() -> Vec<Target> {
         b.assigned_instances[0].push(h);
         vec![*h.value()]
     });
-    let hand = hand_target(NAME, None, public, fill);
+    let hand = hand_target(NAME, Lookup::None, public, fill);
     vec![stele, hand]
 }
 
@@ -630,6 +706,8 @@ fn stele_block_target(
         k,
         rows,
         cells: rows * cs.num_advice_columns(),
+        lookup_bits: Some(LIMB_BITS as usize),
+        note: None,
         public: block_public,
         keygen: Box::new(move |params| {
             let blank = BlockCircuit::without_witness(&keygen_program, chain_id, block_size);
@@ -724,7 +802,7 @@ fn merkle_targets() -> Vec<Target> {
         builder.assigned_instances[0].extend([root0, root1]);
         vec![*root0.value(), *root1.value()]
     });
-    let hand = hand_target(NAME, None, vec![old_root, new_root], fill);
+    let hand = hand_target(NAME, Lookup::None, vec![old_root, new_root], fill);
     vec![stele, hand]
 }
 
@@ -911,49 +989,278 @@ fn token_targets() -> Vec<Target> {
     );
     let start3 = [start_scalars[0], start_scalars[1], start_scalars[2]];
     let fill: Fill = Arc::new(move |b| token_fill(b, start3, &witnesses));
-    let hand = hand_target(NAME, Some(LOOKUP_BITS), public, fill);
+    let hand = hand_target(NAME, Lookup::Bits(LOOKUP_BITS), public, fill);
+    vec![stele, hand]
+}
+
+// ---------------------------------------------------------------------------------------------
+// (d) checked u64 arithmetic, no hashing in the logic
+// ---------------------------------------------------------------------------------------------
+
+/// Workload (d)'s reduction bound, `LIMIT` in [`ARITH_CHAIN`].
+const ARITH_LIMIT: u64 = 4_000_000_000_000_000_000;
+/// Workload (d)'s passes over the inputs, `ROUNDS` in [`ARITH_CHAIN`].
+const ARITH_ROUNDS: usize = 16;
+/// Workload (d)'s number of inputs.
+const ARITH_INPUTS: usize = 32;
+
+/// The chain of workload (d): two u64 scalars, one transition doing checked arithmetic over 32
+/// u64 inputs. `LIMIT` and `ROUNDS` are [`ARITH_LIMIT`] and [`ARITH_ROUNDS`]
+/// ([`arith_targets`] checks the executor's result against the same loop in Rust). With
+/// `acc < LIMIT` and every input below `LIMIT / 3`, `acc + 3·x < 2·LIMIT < 2^63`, and one
+/// conditional subtraction brings it below `LIMIT` again: an honest run never overflows.
+const ARITH_CHAIN: &str = "
+const LIMIT: u64 = 4_000_000_000_000_000_000;
+const ROUNDS: u32 = 16;
+
+state {
+    x: u64,
+    max: u64,
+}
+
+transition run(xs: [u64; 32]) {
+    let mut acc = state.x;
+    let mut best = state.max;
+    for _r in 0..ROUNDS {
+        for i in 0..32 {
+            acc = acc + xs[i] * 3;
+            if acc >= LIMIT {
+                acc = acc - LIMIT;
+            }
+            if acc > best {
+                best = acc;
+            }
+        }
+    }
+    state.x = acc;
+    state.max = best;
+}
+";
+
+/// The hand-written arithmetic of workload (d): see the module docs.
+fn arith_fill(builder: &mut BaseCircuitBuilder<Fr>, start: [u64; 2], xs: &[u64]) -> Vec<Fr> {
+    let range: RangeChip<Fr> = builder.range_chip();
+    let gate = range.gate();
+    let ctx = builder.main(0);
+    let limit = Fr::from(ARITH_LIMIT);
+    // The state before (public, as Stele's is through its root) and the inputs (witnesses),
+    // all 64-bit checked as Stele checks its loads and parameters.
+    let [mut acc, mut best] = start.map(|v| ctx.load_witness(Fr::from(v)));
+    let start_cells = [acc, best];
+    let xs: Vec<AssignedValue<Fr>> = xs.iter().map(|x| ctx.load_witness(Fr::from(*x))).collect();
+    for v in xs.iter().chain(&start_cells) {
+        range.range_check(ctx, *v, 64);
+    }
+    for _ in 0..ARITH_ROUNDS {
+        for x in &xs {
+            // acc + 3·x: one range check covers both the product and the sum, as both are
+            // non-negative integers far below p.
+            let sum = gate.mul_add(ctx, *x, QuantumCell::Constant(Fr::from(3)), acc);
+            range.range_check(ctx, sum, 64);
+            let below = range.is_less_than(ctx, sum, QuantumCell::Constant(limit), 64);
+            let reduced = gate.sub(ctx, sum, QuantumCell::Constant(limit));
+            acc = gate.select(ctx, sum, reduced, below);
+            let grows = range.is_less_than(ctx, best, acc, 64);
+            best = gate.select(ctx, acc, best, grows);
+        }
+    }
+    let public = [start_cells[0], start_cells[1], acc, best];
+    builder.assigned_instances[0].extend(public);
+    public.iter().map(|v| *v.value()).collect()
+}
+
+fn arith_targets() -> Vec<Target> {
+    const NAME: &str = "arith_u64";
+    let sources = stele_driver::Sources {
+        manifest: stele_driver::Manifest {
+            name: "arith".into(),
+            id: 11,
+            block_size: 1,
+        },
+        files: vec![stele_driver::SourceFile {
+            name: "main.stele".into(),
+            module: Vec::new(),
+            text: ARITH_CHAIN.into(),
+        }],
+        problems: Vec::new(),
+    };
+    let program = compile(&sources);
+    let run = transition(&program, "run");
+    let exe = Executable::new(&program).expect("valid program");
+
+    // Spread-out inputs below LIMIT / 3 (a 64-bit mixing step, reduced).
+    let xs: Vec<u64> = (1..=ARITH_INPUTS as u64)
+        .map(|i| {
+            let mut z = i.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            z = (z ^ (z >> 31)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            (z ^ (z >> 29)) % (ARITH_LIMIT / 3)
+        })
+        .collect();
+    let start = State::new(&program);
+    let tx = Tx {
+        transition: run,
+        args: xs.iter().map(|x| int(*x)).collect(),
+    };
+    let mut end = start.clone();
+    apply_tx(&exe, &mut end, &tx).expect("the run applies");
+
+    let scalar = |s: &State, i: usize| match s.scalars()[i] {
+        Val::Int(v) => u64::try_from(v).expect("a u64"),
+        Val::Field(_) => unreachable!("u64 state"),
+    };
+    let start_values = [scalar(&start, 0), scalar(&start, 1)];
+    let end_values = [scalar(&end, 0), scalar(&end, 1)];
+    // The same computation in Rust, from this file's constants: they are the source's.
+    let (mut acc, mut best) = (start_values[0], start_values[1]);
+    for _ in 0..ARITH_ROUNDS {
+        for x in &xs {
+            acc = acc.checked_add(x * 3).expect("no overflow");
+            if acc >= ARITH_LIMIT {
+                acc -= ARITH_LIMIT;
+            }
+            best = best.max(acc);
+        }
+    }
+    assert_eq!([acc, best], end_values, "native run vs executor");
+    // Public: the state before and the executor's final `state.x` and `state.max`; the
+    // hand-written circuit's values must equal them (checked in `hand_target` before anything
+    // is timed).
+    let public: Vec<Fr> = start_values
+        .iter()
+        .chain(&end_values)
+        .map(|v| Fr::from(*v))
+        .collect();
+
+    // Stele's rows outside the loop: the same chain with `ROUNDS = 0`.
+    let rounds = format!("const ROUNDS: u32 = {ARITH_ROUNDS};");
+    assert!(ARITH_CHAIN.contains(&rounds));
+    let mut no_loop = sources.clone();
+    no_loop.files[0].text = ARITH_CHAIN.replace(&rounds, "const ROUNDS: u32 = 0;");
+    let fixed_rows =
+        BlockCircuit::without_witness(&compile(&no_loop), no_loop.manifest.id, 1).rows();
+
+    let fields = tx_width(&program);
+    let mut stele = stele_block_target(
+        NAME,
+        program,
+        sources.manifest.id,
+        1,
+        start.clone(),
+        vec![tx],
+        vec![start.root(), end.root()],
+    );
+    stele.note = Some(format!(
+        "{fixed_rows} of its {} rows are outside the loop, counted in its cost: hashing the \
+         state root before and after, committing to the transaction ({ARITH_INPUTS} inputs in \
+         {fields} packed fields, one Poseidon each), the slot's selector bits, the range checks \
+         of the inputs and loaded values; halo2-base has the range checks but no hashing, its \
+         state before and after being public values",
+        stele.rows
+    ));
+    let fill: Fill = Arc::new(move |b| arith_fill(b, start_values, &xs));
+    let hand = hand_target(NAME, Lookup::BelowK, public, fill);
     vec![stele, hand]
 }
 
 // ---------------------------------------------------------------------------------------------
 
+/// Criterion's name filter (its first free argument), if any.
+fn bench_filter() -> Option<String> {
+    // Criterion's options that take a value.
+    const WITH_VALUE: &[&str] = &[
+        "-c",
+        "--color",
+        "-s",
+        "--save-baseline",
+        "-b",
+        "--baseline",
+        "--baseline-lenient",
+        "--load-baseline",
+        "--format",
+        "--profile-time",
+        "--sample-size",
+        "--warm-up-time",
+        "--measurement-time",
+        "--nresamples",
+        "--noise-threshold",
+        "--confidence-level",
+        "--significance-level",
+        "--plotting-backend",
+        "--output-format",
+    ];
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if WITH_VALUE.contains(&arg.as_str()) {
+            args.next();
+        } else if !arg.starts_with('-') {
+            return Some(arg);
+        }
+    }
+    None
+}
+
+/// Whether a workload's benchmarks can match `filter`: every workload without a filter or with
+/// a regular expression; with a plain string, those with a benchmark id (`workload/side/step`)
+/// containing it.
+fn selected(workload: &str, filter: Option<&str>) -> bool {
+    let Some(filter) = filter else { return true };
+    if filter.contains(|c: char| "\\.^$|?*+()[]{}".contains(c)) {
+        return true;
+    }
+    ["stele", "halo2-base"].iter().any(|side| {
+        ["keygen", "prove", "verify"]
+            .iter()
+            .any(|step| format!("{workload}/{side}/{step}").contains(filter))
+    })
+}
+
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     let mut setups = Setups::default();
     let token_criterion = std::env::var_os(TOKEN_ENV).is_some_and(|v| v != "0" && !v.is_empty());
+    let filter = bench_filter();
 
+    // Set up, measure once and check only the workloads the filter can select (all of them by
+    // default): the token block alone takes minutes.
+    type Build = fn() -> Vec<Target>;
+    let workloads: [(&str, Build); 4] = [
+        ("poseidon_chain_100", chain_targets),
+        ("merkle_write_d20", merkle_targets),
+        ("token_block_16", token_targets),
+        ("arith_u64", arith_targets),
+    ];
     let mut kept: Vec<(Target, Measured, Arc<ParamsKZG<Bn256>>)> = Vec::new();
-    let mut token_rows: Vec<(Target, Measured, Arc<ParamsKZG<Bn256>>)> = Vec::new();
-    for target in chain_targets().into_iter().chain(merkle_targets()) {
-        let params = setups.get(target.k);
-        let measured = measure(&target, &params);
-        kept.push((target, measured, params));
+    let mut skipped = Vec::new();
+    for (workload, build) in workloads {
+        if !selected(workload, filter.as_deref()) {
+            skipped.push(workload);
+            continue;
+        }
+        for target in build() {
+            let params = setups.get(target.k);
+            let measured = measure(&target, &params);
+            kept.push((target, measured, params));
+        }
     }
-    for target in token_targets() {
-        let params = setups.get(target.k);
-        let measured = measure(&target, &params);
-        token_rows.push((target, measured, params));
-    }
-    let table: Vec<(&Target, &Measured)> = kept
-        .iter()
-        .chain(&token_rows)
-        .map(|(t, m, _)| (t, m))
-        .collect();
+    let table: Vec<(&Target, &Measured)> = kept.iter().map(|(t, m, _)| (t, m)).collect();
     print_table(&table);
-    if !token_criterion {
+    if !skipped.is_empty() {
+        println!(
+            "(not matching the filter, not set up: {})",
+            skipped.join(", ")
+        );
+    }
+    if !token_criterion && kept.iter().any(|(t, _, _)| t.workload == "token_block_16") {
         println!(
             "(token_block_16: one-off timings only; set {TOKEN_ENV}=1 for its criterion group)"
         );
-        token_rows.clear();
+        kept.retain(|(t, _, _)| t.workload != "token_block_16");
     }
     drop(setups);
 
-    let all: Vec<(&Target, &Measured, &ParamsKZG<Bn256>)> = kept
-        .iter()
-        .chain(&token_rows)
-        .map(|(t, m, p)| (t, m, &**p))
-        .collect();
-    for workload in ["poseidon_chain_100", "merkle_write_d20", "token_block_16"] {
+    let all: Vec<(&Target, &Measured, &ParamsKZG<Bn256>)> =
+        kept.iter().map(|(t, m, p)| (t, m, &**p)).collect();
+    for (workload, _) in workloads {
         let items: Vec<_> = all
             .iter()
             .filter(|(t, _, _)| t.workload == workload)

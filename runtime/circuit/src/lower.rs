@@ -14,6 +14,9 @@
 //! - **Failures.** Every fallible operation (checked `uN` arithmetic, division, shifts,
 //!   narrowing casts, `assert`) is constrained so that, with the guard on, a failing operation
 //!   has **no satisfying witness**: a transaction the executor rejects cannot be proved.
+//!   One exception needs no check: `sub x, y` guarded by the result of `le y, x` or `lt y, x`
+//!   (`if x >= y { x - y }`). The guard proves `y <= x`, so `x - y` is in range and cannot
+//!   fail; it is lowered as a masked field subtraction (2 rows instead of a range check).
 //! - **Types.** Every `uN` value is a canonical integer below `2^N` and every `bool` is 0 or 1,
 //!   as a constraint, not an assumption: parameters, state loads and map reads are
 //!   range-checked by their scalar type where they enter, and every operation keeps the
@@ -325,6 +328,15 @@ pub fn lower_function_guarded(
             None => Value::unknown(),
         })
         .collect();
+    // `c = le x, y` and `c = lt x, y` on `uN` values: `c = 1` proves `x <= y`.
+    let ordered: std::collections::HashMap<ValueId, (ValueId, ValueId)> = function
+        .body
+        .iter()
+        .filter_map(|inst| match (&inst.op, inst.results.first()) {
+            (Op::Binary(BinOp::Le | BinOp::Lt, x, y), Some(&(c, _))) => Some((c, (*x, *y))),
+            _ => None,
+        })
+        .collect();
     let start = ctx.height();
     let params = params::witness_params(ctx, program, &function.params, &param_values)?;
     let param_rows = ctx.height() - start;
@@ -388,6 +400,16 @@ pub fn lower_function_guarded(
                         )));
                     }
                 };
+                vec![ctx.mask(g, &r)]
+            }
+            Op::Binary(BinOp::Sub, a, b)
+                if inst
+                    .guard
+                    .is_some_and(|c| ordered.get(&c) == Some(&(*b, *a))) =>
+            {
+                // `a - b` under a guard that proves `b <= a` (or `b < a`): both are `uN` values,
+                // so the difference is in range and cannot fail; no range check.
+                let r = ctx.sub(&lw.var(*a)?, &lw.var(*b)?);
                 vec![ctx.mask(g, &r)]
             }
             Op::Binary(op, a, b) => vec![lower_binary(ctx, &lw, pc, (g, ge), *op, *a, *b)?],

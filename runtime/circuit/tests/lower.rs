@@ -609,6 +609,47 @@ fn uint_arithmetic_agrees() {
     }
 }
 
+/// `x - y` under a guard `y <= x` (or `y < x`) needs no range check (it cannot underflow); the
+/// lowering skips it. Agreement on edge values for both comparisons and both orientations (the
+/// reversed one, `x <= y`, does not prove the difference in range: it must stay checked and
+/// reject `x < y`), and the saving in rows.
+#[test]
+fn sub_under_its_comparison_agrees() {
+    let program = |cmp: &str, x: &str, y: &str| {
+        parse(&format!(
+            "stele-ir 1\nchain \"ops\"\nfile 0 \"t.stele\"\n{STATE}\
+             transition t(x: u64, y: u64, g: bool) @0:1:1 {{\n  %0: u64 = param 0\n  \
+             %1: u64 = param 1\n  %2: bool = param 2\n  %3: bool = {cmp} {x}, {y} @0:2:1\n  \
+             %4: u64 = sub %0, %1 if %3 @0:3:1\n  sstore 5 = %4\n}}\n"
+        ))
+    };
+    let e = edges(64);
+    let cases = pair_cases(&e, &e);
+    let rows = |p: &Rc<Program>| {
+        let exe = Executable::new(p).expect("valid program");
+        let tx = Tx {
+            transition: 0,
+            args: args3(Val::Int(9), Val::Int(4), true),
+        };
+        check_agreement(p, &exe, &mut State::new(p), &tx).0
+    };
+    for cmp in ["le", "lt"] {
+        let proved = program(cmp, "%1", "%0");
+        let (ok, bad) = agree_all(&proved, &cases);
+        assert_eq!((ok, bad), (cases.len(), 0), "{cmp} %1, %0: never fails");
+        let reversed = program(cmp, "%0", "%1");
+        let (ok, bad) = agree_all(&reversed, &cases);
+        assert!(ok > 0 && bad > 0, "{cmp} %0, %1: underflow still rejected");
+        // The checked subtraction's 64-bit range check (8 rows) is gone.
+        assert!(
+            rows(&proved) + 7 <= rows(&reversed),
+            "{cmp}: {} rows vs {}",
+            rows(&proved),
+            rows(&reversed)
+        );
+    }
+}
+
 #[test]
 fn comparisons_and_bitwise_agree() {
     for bits in [8u32, 64, 128] {
