@@ -505,12 +505,21 @@ pub fn info(path: &Path, color: bool) -> Outcome {
     let mut cs = ConstraintSystem::<Fr>::default();
     BlockCircuit::configure(&mut cs);
     let k = circuit.k();
+    let rows = circuit.rows();
+    // Slots beyond `block_size` that still fit `k`: a larger block for the same proving time.
+    let usable = (1usize << k).saturating_sub(cs.blinding_factors() + 1);
+    let fixed = rows.saturating_sub(chain.block_size * slot);
+    let fit = usable
+        .saturating_sub(fixed)
+        .checked_div(slot)
+        .unwrap_or(chain.block_size);
     println!();
     println!("block of `{}`", chain.name);
     let lines = [
         ("block_size", chain.block_size.to_string()),
-        ("rows", circuit.rows().to_string()),
+        ("rows", rows.to_string()),
         ("k", format!("{k} ({} rows)", 1u64 << k)),
+        ("slots that fit k", fit.max(chain.block_size).to_string()),
         ("advice columns", cs.num_advice_columns().to_string()),
         ("fixed columns", cs.num_fixed_columns().to_string()),
         ("instance columns", cs.num_instance_columns().to_string()),
