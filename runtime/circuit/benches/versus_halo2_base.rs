@@ -116,17 +116,17 @@ use halo2_base::gates::circuit::{BaseCircuitParams, CircuitBuilderStage};
 use halo2_base::gates::flex_gate::MultiPhaseThreadBreakPoints;
 use halo2_base::gates::{GateChip, GateInstructions, RangeChip, RangeInstructions};
 use halo2_base::{AssignedValue, Context, QuantumCell};
-use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
+use halo2_proofs::circuit::Value;
 use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
 use halo2_proofs::halo2curves::ff::Field;
-use halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Instance, ProvingKey};
+use halo2_proofs::plonk::{Circuit, ConstraintSystem, ProvingKey};
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use stele_circuit::block::{BlockCircuit, tx_width};
 use stele_circuit::files::load_or_create_dev_params;
 use stele_circuit::gates::LIMB_BITS;
-use stele_circuit::poseidon::{HashInput, PoseidonChip, PoseidonConfig, rows_for};
+use stele_circuit::poseidon::rows_for;
 use stele_circuit::proof;
 use stele_crypto::poseidon_params;
 use stele_crypto::{Fr, MerkleTree, poseidon, poseidon2};
@@ -534,73 +534,10 @@ fn hand_target(workload: &'static str, lookup: Lookup, public: Vec<Fr>, fill: Fi
 const CHAIN_LEN: usize = 100;
 const CHAIN_H0: u64 = 42;
 
-#[derive(Clone, Debug)]
-struct ChainConfig {
-    poseidon: PoseidonConfig,
-    advice: [Column<Advice>; 4],
-    instance: Column<Instance>,
-}
+#[path = "support/chain.rs"]
+mod chain;
 
-/// Stele's chip: `h_{i+1} = poseidon2(h_i, i)` for `i < n` in one batch; `h_n` public.
-#[derive(Clone, Debug)]
-struct ChainCircuit {
-    h0: Value<Fr>,
-    n: usize,
-}
-
-impl Circuit<Fr> for ChainCircuit {
-    type Config = ChainConfig;
-    type FloorPlanner = SimpleFloorPlanner;
-    type Params = ();
-
-    fn without_witnesses(&self) -> Self {
-        ChainCircuit {
-            h0: Value::unknown(),
-            n: self.n,
-        }
-    }
-
-    fn configure(meta: &mut ConstraintSystem<Fr>) -> ChainConfig {
-        let advice = std::array::from_fn(|_| meta.advice_column());
-        let instance = meta.instance_column();
-        meta.enable_equality(instance);
-        let constants = meta.fixed_column();
-        meta.enable_constant(constants);
-        ChainConfig {
-            poseidon: PoseidonChip::configure(meta, advice),
-            advice,
-            instance,
-        }
-    }
-
-    fn synthesize(
-        &self,
-        config: ChainConfig,
-        mut layouter: impl Layouter<Fr>,
-    ) -> Result<(), Error> {
-        let chip = PoseidonChip::new(config.poseidon);
-        let last = layouter.assign_region(
-            || "chain",
-            |mut region| {
-                let mut h = region.assign_advice(config.advice[0], 0, self.h0);
-                let mut batch = chip.batch(0);
-                for i in 0..self.n {
-                    let index = Fr::from(i as u64);
-                    let hashed = batch.hash2(
-                        &mut region,
-                        (&h).into(),
-                        HashInput::Witness(Value::known(index)),
-                    )?;
-                    region.constrain_constant(hashed.b.cell(), index)?;
-                    h = hashed.out;
-                }
-                Ok(h.cell())
-            },
-        )?;
-        layouter.constrain_instance(last, config.instance, 0);
-        Ok(())
-    }
-}
+use chain::ChainCircuit;
 
 fn chain_targets() -> Vec<Target> {
     const NAME: &str = "poseidon_chain_100";

@@ -11,8 +11,8 @@
 //!
 //! Each (program, input) goes through the executor (`stele_exec::apply_tx_traced`) and then
 //! through `stele_circuit::lower` with the executor's trace as the witness, checked by one
-//! MockProver at the smallest `k` that fits the program (the harness of `tests/lower.rs`:
-//! parameters, old and new plain state as public instances). The check:
+//! MockProver at the smallest `k` that fits the program (the harness `support/harness.rs`, as
+//! in `tests/lower.rs`: parameters, old and new plain state as public instances). The check:
 //!
 //! - **the executor commits**: the lowering agrees with the trace on every instruction,
 //!   MockProver is satisfied with the executor's new state as the public instance, and the new
@@ -27,209 +27,21 @@ use std::cell::{Cell as StdCell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use halo2_proofs::circuit::{Cell, Layouter, SimpleFloorPlanner, Value};
 use halo2_proofs::dev::MockProver;
 use halo2_proofs::halo2curves::bn256::Fr;
 use halo2_proofs::halo2curves::ff::{Field, PrimeField};
-use halo2_proofs::plonk::{Circuit, Column, ConstraintSystem, Error, Instance};
-use stele_circuit::gates::{Bit, GateChip, GateConfig, GateCtx, Var};
-use stele_circuit::lower::{FunctionIo, LowerError, Witness, lower_function};
-use stele_exec::{Executable, State, Tx, TxTrace, Val, apply_tx_traced};
+use halo2_proofs::plonk::Error;
+use stele_circuit::gates::Faults;
+use stele_circuit::lower::LowerError;
+use stele_exec::{Executable, State, Tx, Val, apply_tx_traced};
 use stele_ir::{
     BinOp, Felt, Function, Inst, Loc, Op, Program, StateField, StateKind, Ty, Type, UnOp, ValueId,
 };
 
-// ---------------------------------------------------------------------------------------------
-// Harness (as in tests/lower.rs, without fault injection)
-// ---------------------------------------------------------------------------------------------
+#[path = "support/harness.rs"]
+mod harness;
 
-/// Plain state as public instances: `sload` returns (and caches) the old-state cell of the
-/// scalar, `sstore` chains a `select` on the guard over the current new value; maps and hashes
-/// are unsupported (the generator makes none).
-struct PlainStateIo {
-    old_values: Vec<Value<Fr>>,
-    old: Vec<Option<Var>>,
-    new: Vec<Option<Var>>,
-}
-
-impl PlainStateIo {
-    fn new(old_values: Vec<Value<Fr>>) -> Self {
-        let n = old_values.len();
-        PlainStateIo {
-            old_values,
-            old: vec![None; n],
-            new: vec![None; n],
-        }
-    }
-
-    fn old_cell(&mut self, ctx: &mut GateCtx<'_, '_>, i: usize) -> Result<Var, LowerError> {
-        let value = *self
-            .old_values
-            .get(i)
-            .ok_or_else(|| LowerError::Malformed(format!("state scalar {i} out of range")))?;
-        Ok(self.old[i]
-            .get_or_insert_with(|| ctx.witness(value))
-            .clone())
-    }
-
-    /// The cells to expose: old state, then new state.
-    fn finish(mut self, ctx: &mut GateCtx<'_, '_>) -> Result<Vec<Var>, LowerError> {
-        let n = self.old_values.len();
-        let mut out = Vec::with_capacity(2 * n);
-        for i in 0..n {
-            out.push(self.old_cell(ctx, i)?);
-        }
-        for i in 0..n {
-            out.push(self.new[i].clone().unwrap_or_else(|| out[i].clone()));
-        }
-        Ok(out)
-    }
-}
-
-impl FunctionIo for PlainStateIo {
-    fn sload(
-        &mut self,
-        ctx: &mut GateCtx<'_, '_>,
-        index: u32,
-        _ty: Ty,
-        _hint: Value<Fr>,
-    ) -> Result<Var, LowerError> {
-        self.old_cell(ctx, index as usize)
-    }
-
-    fn sstore(
-        &mut self,
-        ctx: &mut GateCtx<'_, '_>,
-        index: u32,
-        guard: Option<&Bit>,
-        value: &Var,
-    ) -> Result<(), LowerError> {
-        let i = index as usize;
-        let current = match self.new[i].clone() {
-            Some(v) => v,
-            None => self.old_cell(ctx, i)?,
-        };
-        self.new[i] = Some(match guard {
-            None => value.clone(),
-            Some(g) => ctx.select(g, value, &current),
-        });
-        Ok(())
-    }
-
-    fn map_read(
-        &mut self,
-        _: &mut GateCtx<'_, '_>,
-        _: u32,
-        _: &Var,
-        _: Option<&Bit>,
-        _: &[Ty],
-        _: &[Value<Fr>],
-    ) -> Result<Vec<Var>, LowerError> {
-        Err(LowerError::Unsupported("map.read".into()))
-    }
-
-    fn map_write(
-        &mut self,
-        _: &mut GateCtx<'_, '_>,
-        _: u32,
-        _: &Var,
-        _: Option<&Bit>,
-        _: &[Var],
-    ) -> Result<(), LowerError> {
-        Err(LowerError::Unsupported("map.write".into()))
-    }
-
-    fn hash(
-        &mut self,
-        _: &mut GateCtx<'_, '_>,
-        _: &[Var],
-        _: Value<Fr>,
-    ) -> Result<Var, LowerError> {
-        Err(LowerError::Unsupported("hash".into()))
-    }
-}
-
-/// One transition of `program` with one transaction's witness, lowered from row 0 of one region.
-#[derive(Clone)]
-struct TransitionCircuit {
-    program: Rc<Program>,
-    args: Vec<Val>,
-    trace: Rc<TxTrace>,
-    old_state: Vec<Fr>,
-    /// Rows the lowering used, its error, and the values of the exposed cells (parameters, old
-    /// state, new state), from the last synthesis.
-    rows: Rc<StdCell<usize>>,
-    error: Rc<RefCell<Option<LowerError>>>,
-    exposed: Rc<RefCell<Vec<Fr>>>,
-}
-
-#[derive(Clone, Debug)]
-struct HarnessConfig {
-    gate: GateConfig,
-    instance: Column<Instance>,
-}
-
-impl Circuit<Fr> for TransitionCircuit {
-    type Config = HarnessConfig;
-    type FloorPlanner = SimpleFloorPlanner;
-    type Params = ();
-
-    fn without_witnesses(&self) -> Self {
-        self.clone()
-    }
-
-    fn configure(meta: &mut ConstraintSystem<Fr>) -> HarnessConfig {
-        let advice = [(); 4].map(|_| meta.advice_column());
-        let gate = GateChip::configure(meta, advice);
-        let instance = meta.instance_column();
-        meta.enable_equality(instance);
-        HarnessConfig { gate, instance }
-    }
-
-    fn synthesize(
-        &self,
-        config: HarnessConfig,
-        mut layouter: impl Layouter<Fr>,
-    ) -> Result<(), Error> {
-        let chip = GateChip::new(config.gate);
-        chip.load_table(&mut layouter)?;
-        let function = &self.program.transitions[0];
-        let cells = layouter.assign_region(
-            || "transition",
-            |mut region| {
-                let mut ctx = chip.ctx(&mut region, 0);
-                let old = self.old_state.iter().map(|v| Value::known(*v)).collect();
-                let mut io = PlainStateIo::new(old);
-                let witness = Witness {
-                    args: &self.args,
-                    trace: &self.trace,
-                    strict: true,
-                };
-                let lowered =
-                    lower_function(&mut ctx, &self.program, function, Some(witness), &mut io);
-                let result = lowered.and_then(|l| {
-                    let mut vars: Vec<Var> = l.params.clone();
-                    vars.extend(io.finish(&mut ctx)?);
-                    let mut exposed = Vec::with_capacity(vars.len());
-                    for v in &vars {
-                        v.value().map(|x| exposed.push(x));
-                    }
-                    *self.exposed.borrow_mut() = exposed;
-                    Ok(vars.iter().map(|v| v.cell()).collect::<Vec<Cell>>())
-                });
-                self.rows.set(ctx.height());
-                result.map_err(|e| {
-                    *self.error.borrow_mut() = Some(e);
-                    Error::Synthesis
-                })
-            },
-        )?;
-        for (row, cell) in cells.into_iter().enumerate() {
-            layouter.constrain_instance(cell, config.instance, row);
-        }
-        Ok(())
-    }
-}
+use harness::{TransitionCircuit, TxWitness};
 
 impl TransitionCircuit {
     /// Synthesizes under MockProver at `k` with this public instance; with `verify`, also checks
@@ -605,9 +417,14 @@ fn check(
     let outcome = trace.outcome.clone();
     let circuit = TransitionCircuit {
         program: program.clone(),
-        args: args.to_vec(),
-        trace: Rc::new(trace),
+        function: 0,
+        witness: Some(TxWitness {
+            args: args.to_vec(),
+            trace: Rc::new(trace),
+            strict: true,
+        }),
         old_state: old.iter().map(|v| v.to_fr()).collect(),
+        faults: Faults::none(),
         rows: Rc::new(StdCell::new(0)),
         error: Rc::new(RefCell::new(None)),
         exposed: Rc::new(RefCell::new(Vec::new())),
