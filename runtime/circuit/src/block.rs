@@ -142,7 +142,7 @@ use stele_crypto::MerkleTree;
 use stele_exec::{Executable, Rejection, State, Tx, TxTrace, apply_tx_traced};
 use stele_ir::{Op, Program, StateKind, Ty};
 
-use crate::gates::{Bit, Faults, GateChip, GateConfig, GateCtx, Var};
+use crate::gates::{Bit, Faults, GateChip, GateConfig, GateCtx, Var, pow2};
 use crate::lower::{FunctionIo, LowerError, Witness, lower_function_guarded};
 use crate::merkle;
 use crate::ports::{self, AccessPlan, PortKind, Role};
@@ -232,10 +232,6 @@ pub fn tx_width(program: &Program) -> usize {
         .map(|f| packing(program, f).1)
         .max()
         .unwrap_or(1)
-}
-
-fn pow2(shift: u32) -> Fr {
-    Fr::from(2u64).pow_vartime([u64::from(shift)])
 }
 
 /// The fields of a transaction (see the module docs, "Transaction commitment").

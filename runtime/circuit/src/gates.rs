@@ -80,6 +80,7 @@
 //! | `is_zero` | 0 | 2 | 0 | 2 |
 //! | `is_equal` | 1 | 1 | 0 | 2 |
 //! | `pick` (n items) | n − 1 | 2n + 1 | 0 | 3n |
+//! | `pick_uint` (n items, `uN` index, m = ⌈log₂ n⌉) | about n + m/2 | m + 3 | R(N − m) | 9 for n = 4, N = 8 (about n + m + R(N − m) + 3) |
 //! | `range_check(x, N)`, `witness_uint` | 0 | 0 | R(N) | 1 / 4 / 8 / 16 (N = 1: 1 abc row) |
 //! | `less_than`, `less_equal` | 1 | 1 | R(N) − 1 | 2 / 4 / 8 / 16 |
 //! | `guarded_add`, `guarded_sub` | 1 | 0 | R(N) − 1 | 1 / 4 / 8 / 16 |

@@ -49,7 +49,7 @@
 //!   row each) and copy-constrained to the operand; `N < 254`, so the decomposition is unique.
 //!   Result bits are the bit gadgets (1 row each), recomposed the same way. Cost about `6N` rows
 //!   (48 for `u8`, 384 for `u64`, 768 for `u128`).
-//! - **`shl`/`shr`** by an amount `k` (a `u32`): `pow = pick(k, [2^0 .. 2^(N-1)])` (0 when
+//! - **`shl`/`shr`** by an amount `k` (a `u32`): `pow = pick_uint(k, [2^0 .. 2^(N-1)])` (0 when
 //!   `k >= N`), a witness `m` with `m·pow = 2^N` (no witness when `pow = 0`: that is the
 //!   "shift overflow" failure), and a strict split `x = hi·s + lo` with `lo < s`, `hi < t`
 //!   (both `s - 1 - lo` and `t - 1 - hi` range-checked to N bits, and `s·t = 2^N`, so nothing
@@ -69,10 +69,10 @@
 //! | counter | increment | 14 | 51 | 9 |
 //! | counter | reset | 2 | 2 | 9 |
 //! | vm | store | 134 | 175 | 9 |
-//! | vm | run | 13 904 | 30 294 | 15 |
+//! | vm | run | 13 904 | 24 486 | 15 |
 //!
-//! vm's `run` is dominated by its 8 072 `select`s (1 row each), 2 168 `eq`s (2 rows), 520
-//! `pick`s (3 rows per item) and 569 `lt`s.
+//! vm's `run` is dominated by its 8 072 `select`s (1 row each), 2 168 `eq`s (2 rows), 473
+//! `pick`s (a tree of `select`s over the index bits, about 1 row per item) and 569 `lt`s.
 //!
 //! # Not covered here
 //!
@@ -438,12 +438,20 @@ pub fn lower_function_guarded(
                 }
             }
             Op::Pick { index, items } => {
+                let bits = match lw.ty(*index)? {
+                    Ty::UInt(n) => u32::from(n),
+                    t => {
+                        return Err(LowerError::Malformed(format!(
+                            "`pick` index of type `{t:?}` at instruction {pc}"
+                        )));
+                    }
+                };
                 let index = lw.var(*index)?;
                 let items = items
                     .iter()
                     .map(|i| lw.var(*i))
                     .collect::<Result<Vec<_>, _>>()?;
-                let r = ctx.pick(&index, &items);
+                let r = ctx.pick_uint(&index, bits, &items);
                 vec![ctx.mask(g, &r)]
             }
             Op::Assert { cond, .. } => {

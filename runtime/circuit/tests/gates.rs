@@ -1380,6 +1380,74 @@ fn pick_matches_executor_semantics() {
     });
 }
 
+/// `pick_uint` agrees with the executor's rule for every item count up to 17, indices at and
+/// around every boundary and the index type's maximum, for 8- and 32-bit indices.
+#[test]
+fn pick_uint_matches_executor_semantics() {
+    for bits in [1u32, 8, 32] {
+        honest(13, move |ctx| {
+            let max = (1u128 << bits) - 1;
+            for n in [0usize, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17] {
+                let items: Vec<Fr> = (0..n).map(|i| u(100 + i as u128)).collect();
+                let vars: Vec<Var> = items.iter().map(|&x| ctx.witness(kv(x))).collect();
+                let mut indices = vec![0, 1, 2, n as u128, n as u128 + 1, max];
+                indices.extend([n.saturating_sub(1) as u128, n.next_power_of_two() as u128]);
+                for index in indices.into_iter().filter(|&i| i <= max) {
+                    let vi = ctx.witness_uint(kv(u(index)), bits);
+                    let got = ctx.pick_uint(&vi, bits, &vars);
+                    check(&got, pick_oracle(u(index), &items), "pick_uint");
+                }
+            }
+        });
+    }
+}
+
+/// Every kind of cell `pick_uint` assigns, tampered, is rejected: a digit of the index (the
+/// decomposition no longer sums to it), the high part, a tree node, the range flag, the result.
+#[test]
+fn tampered_pick_uint_cells_are_rejected() {
+    let build = |index: u128| {
+        move |ctx: &mut GateCtx<'_, '_>| {
+            let vars: Vec<Var> = (0..5).map(|i| ctx.witness(kv(u(10 * (i + 1))))).collect();
+            let vi = ctx.witness_uint(kv(u(index)), 8);
+            ctx.pick_uint(&vi, 8, &vars);
+        }
+    };
+    // Index 2 read as 3 (bit 0 flipped): the digits sum to 3.
+    rejects(
+        K,
+        Faults::none().set("bit", 0, Fr::ONE),
+        Kind::Copy,
+        build(2),
+    );
+    // Index 9 (out of range) claiming high part 0, so that it would read position 1.
+    rejects(
+        K,
+        Faults::none().set("uint", 1, Fr::ZERO),
+        Kind::Copy,
+        build(9),
+    );
+    // A tree node, the range flag and the result.
+    rejects(
+        K,
+        Faults::none().set("select.out", 0, u(30)),
+        Kind::Gate,
+        build(2),
+    );
+    rejects(
+        K,
+        Faults::none().set("is_zero.out", 0, Fr::ONE),
+        Kind::Gate,
+        build(9),
+    );
+    rejects(
+        K,
+        Faults::none().set("mask.out", 0, u(20)),
+        Kind::Gate,
+        build(9),
+    );
+}
+
 #[test]
 fn a_bad_one_hot_vector_is_rejected() {
     let items = [u(10), u(20), u(30)];
@@ -1541,6 +1609,13 @@ fn costs_match_the_module_table() {
                 c.pick(&v[2], v);
             }),
             12,
+        ),
+        (
+            "pick_uint 4, u8 index",
+            gadget(|c, v, _| {
+                c.pick_uint(&v[2], 8, v);
+            }),
+            9,
         ),
         (
             "mask",

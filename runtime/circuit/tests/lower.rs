@@ -1045,15 +1045,23 @@ fn tampered_results_are_rejected() {
             "u8",
             "u64",
             vec![u(1), u(1)],
-            "pick.acc",
-            1,
+            "select.out",
+            0,
         ),
         (
             "  %2: u64 = const 1\n  %3: u64 = const 2\n  %9: u64 = pick %0, [%2, %3]",
             "u8",
             "u64",
             vec![u(1), u(1)],
-            "pick.hit",
+            "bit",
+            0,
+        ),
+        (
+            "  %2: u64 = const 1\n  %3: u64 = const 2\n  %9: u64 = pick %0, [%2, %3]",
+            "u8",
+            "u64",
+            vec![u(1), u(1)],
+            "uint",
             0,
         ),
         (
@@ -1187,7 +1195,8 @@ fn forced_rejections_are_rejected() {
     force(
         &p,
         vec![u(1), u(8), u(1)],
-        Faults::none().set("pick.acc", 7, Fr::from(128)),
+        // The amount 8 is out of range (a zero power, masked by `8 >> 3 == 0`): forge `2^7`.
+        Faults::none().set("mask.out", 2, Fr::from(128)),
     );
     // Field division by zero with a forged inverse.
     let p = binary_program("div", "Field", "Field", "Field", true);

@@ -2,9 +2,9 @@
 
 use halo2_proofs::circuit::Value;
 use halo2_proofs::halo2curves::bn256::Fr;
-use halo2_proofs::halo2curves::ff::Field;
+use halo2_proofs::halo2curves::ff::{Field, PrimeField};
 
-use super::ctx::{Bit, GateCtx, In, Q, Var, bool_fr, slot};
+use super::ctx::{Bit, GateCtx, In, Q, Var, bool_fr, check_bits, pow2, slot};
 
 impl GateCtx<'_, '_> {
     /// A fresh witness with **no constraint**: the caller must constrain it (range-check it,
@@ -313,6 +313,82 @@ impl GateCtx<'_, '_> {
             });
         }
         acc.expect("at least one item")
+    }
+
+    /// `items[index]` for an `index` **already range-checked** to `index_bits` bits (a `uN`
+    /// value), zero when `index >= items.len()`: the IR's `pick` in about a third of
+    /// [`pick`](Self::pick)'s rows for more than a few items. With `n` items and
+    /// `m = min(⌈log₂ n⌉, index_bits)`:
+    ///
+    /// - **digits**: the low `m` bits of the index as booleans `b_j` (1 abc row each), the rest
+    ///   `r = index >> m` as a witness range-checked to `index_bits − m` bits, and
+    ///   `Σ b_j·2^j + 2^m·r = index` ([`lin_comb`](Self::lin_comb) and a copy). The sum is
+    ///   below `2^(index_bits + 1) < p` and the index below `2^index_bits`, so the `b_j` and `r`
+    ///   are the index's unique binary digits;
+    /// - **tree**: `select`s on `b_0` over pairs of items, then on `b_1`, … (items padded with
+    ///   zeros to `2^m`: a node with nothing below it is no cell, one with a single item below it
+    ///   selects against the constant 0), `n − 1` rows or a few more;
+    /// - **range**: `is_zero(r)` (2 abc rows) and the tree's result masked by it (1 row); when
+    ///   `m = index_bits` there is no `r` and nothing to mask.
+    ///
+    /// Labels: `bit`, `uint` and `range.z` (`r`), `lin.out`/`lin.acc`, `select.out`,
+    /// `is_zero.inv`/`is_zero.out`, `mask.out`.
+    pub fn pick_uint(&mut self, index: &Var, index_bits: u32, items: &[Var]) -> Var {
+        check_bits(index_bits);
+        let n = items.len();
+        if n == 0 {
+            return self.constant(Fr::ZERO);
+        }
+        let m = (usize::BITS - (n - 1).leading_zeros()).min(index_bits);
+        let int = index
+            .value
+            .map(|x| stele_crypto::fr_to_u128(&x).unwrap_or(0));
+        let bits: Vec<Bit> = (0..m)
+            .map(|j| self.witness_bit(int.map(|x| (x >> j) & 1 == 1)))
+            .collect();
+        let mut digits: Vec<(Fr, Var)> = bits
+            .iter()
+            .enumerate()
+            .map(|(j, b)| (pow2(j as u32), b.var().clone()))
+            .collect();
+        let high = index_bits - m;
+        let rest = (high > 0).then(|| {
+            let r = self.witness_uint(int.map(|x| Fr::from_u128(x >> m)), high);
+            digits.push((pow2(m), r.clone()));
+            r
+        });
+        let sum = self.lin_comb(&digits, Fr::ZERO);
+        self.assert_equal(&sum, index);
+        let in_range = rest.map(|r| self.is_zero(&r));
+
+        let mut level: Vec<Option<Var>> = items.iter().cloned().map(Some).collect();
+        level.resize(1 << m, None);
+        for b in &bits {
+            let mut next = Vec::with_capacity(level.len() / 2);
+            for pair in level.chunks(2) {
+                next.push(match (&pair[0], &pair[1]) {
+                    (None, None) => None,
+                    (Some(even), Some(odd)) => Some(self.select(b, odd, even)),
+                    (Some(even), None) => {
+                        let zero = self.constant(Fr::ZERO);
+                        Some(self.select(b, &zero, even))
+                    }
+                    (None, Some(odd)) => {
+                        let zero = self.constant(Fr::ZERO);
+                        Some(self.select(b, odd, &zero))
+                    }
+                });
+            }
+            level = next;
+        }
+        let root = match level.pop().flatten() {
+            Some(v) => v,
+            None => self.constant(Fr::ZERO),
+        };
+        match in_range {
+            Some(g) => self.mask(Some(&g), &root),
+            None => root,
+        }
     }
 
     /// [`pick`](Self::pick) among bits, which is a bit (at most one hit, and a hit selects a

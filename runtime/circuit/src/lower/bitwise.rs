@@ -69,7 +69,7 @@ pub(super) fn shift(
     let k = ctx.mask(g, k);
     let powers: Vec<Var> = (0..n).map(|j| ctx.constant(pow2(j))).collect();
     // pow = 2^k, or 0 when k >= n.
-    let pow = ctx.pick(&k, &powers);
+    let pow = ctx.pick_uint(&k, 32, &powers);
     // m·pow = 2^n: m = 2^(n-k); no witness when pow = 0.
     let full = pow2(n);
     let m = ctx.witness(pow.value().map(|p| full * p.invert().unwrap_or(Fr::ZERO)));
