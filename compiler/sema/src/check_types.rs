@@ -811,17 +811,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 let payload = self.cx.defs.adt(a).variants[v as usize].payload.clone();
                 if payload.len() != args.len() {
                     let name = path_text(path);
-                    let d = Diagnostic::new(
-                        Code::E2003,
-                        format!(
-                            "variant `{name}` takes {} payload value{} but {} {} given",
-                            payload.len(),
-                            plural(payload.len()),
-                            args.len(),
-                            if args.len() == 1 { "was" } else { "were" }
-                        ),
+                    let d = count_mismatch(
+                        &format!("variant `{name}`"),
+                        ("payload value", "value"),
+                        payload.len(),
+                        args.len(),
                         span,
-                        format!("expected {} value{}", payload.len(), plural(payload.len())),
                     )
                     .with_secondary(self.cx.def_span(def), "variant defined here");
                     self.cx.report(d);
@@ -864,7 +859,7 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
                 format!(
                     "`assert` takes 2 arguments but {} {} given",
                     args.len(),
-                    if args.len() == 1 { "was" } else { "were" }
+                    was(args.len())
                 ),
                 span,
                 "expected `assert(condition, \"reason\")`",
@@ -956,17 +951,12 @@ impl<'c, 'a> BodyChecker<'c, 'a> {
             generic_args.iter().map(|g| self.len_expr(g)).collect()
         };
         if args.len() != params.len() {
-            let d = Diagnostic::new(
-                Code::E2003,
-                format!(
-                    "function `{name}` takes {} argument{} but {} {} given",
-                    params.len(),
-                    plural(params.len()),
-                    args.len(),
-                    if args.len() == 1 { "was" } else { "were" }
-                ),
+            let d = count_mismatch(
+                &format!("function `{name}`"),
+                ("argument", "argument"),
+                params.len(),
+                args.len(),
                 span,
-                format!("expected {} argument{}", params.len(), plural(params.len())),
             )
             .with_secondary(def_span, "function defined here");
             self.cx.report(d);
@@ -1843,4 +1833,28 @@ pub fn tail_span(e: &ast::Expr) -> Span {
 
 pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+fn was(n: usize) -> &'static str {
+    if n == 1 { "was" } else { "were" }
+}
+
+/// E2003: `{subject} takes N {noun}s but M were given`, labelled `expected N {short}s`.
+fn count_mismatch(
+    subject: &str,
+    (noun, short): (&str, &str),
+    expected: usize,
+    got: usize,
+    span: Span,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::E2003,
+        format!(
+            "{subject} takes {expected} {noun}{} but {got} {} given",
+            plural(expected),
+            was(got)
+        ),
+        span,
+        format!("expected {expected} {short}{}", plural(expected)),
+    )
 }
