@@ -320,6 +320,39 @@ pub struct SlotCosts {
     pub total: usize,
 }
 
+impl SlotCosts {
+    /// Adds each port's rows to the access of every transition that uses it and sets the
+    /// overhead: what `total` has beyond the lowered instructions, parameters and ports.
+    fn with_ports(mut self, program: &Program, ports: &[(Vec<(usize, usize)>, usize)]) -> Self {
+        let lowered: usize =
+            self.params.iter().sum::<usize>() + self.insts.iter().flatten().sum::<usize>();
+        // Per transition: the instruction of each map access, in body order.
+        let accesses: Vec<Vec<usize>> = program
+            .transitions
+            .iter()
+            .map(|f| {
+                f.body
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, inst)| matches!(inst.op, Op::MapRead { .. } | Op::MapWrite { .. }))
+                    .map(|(pc, _)| pc)
+                    .collect()
+            })
+            .collect();
+        let mut port_total = 0;
+        for (users, rows) in ports {
+            port_total += rows;
+            for &(kind, call) in users {
+                if let Some(&pc) = accesses.get(kind).and_then(|a| a.get(call)) {
+                    self.insts[kind][pc] += rows;
+                }
+            }
+        }
+        self.overhead = self.total.saturating_sub(lowered + port_total);
+        self
+    }
+}
+
 /// The circuit's columns: 4 shared advice columns, the gate chip, the width-3 Poseidon chip,
 /// one instance column.
 #[derive(Clone, Debug)]
@@ -681,28 +714,7 @@ impl BlockCircuit {
                 costs.params.push(lowered.param_rows);
                 costs.insts.push(lowered.inst_rows);
             }
-            let lowered_rows: usize =
-                costs.params.iter().sum::<usize>() + costs.insts.iter().flatten().sum::<usize>();
-            io.port_rows.clear();
             io.flush(ctx)?;
-            let mut port_total = 0;
-            for (users, rows) in &io.port_rows {
-                port_total += rows;
-                for &(kind, call) in users {
-                    let pc = program.transitions[kind]
-                        .body
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, inst)| {
-                            matches!(inst.op, Op::MapRead { .. } | Op::MapWrite { .. })
-                        })
-                        .nth(call)
-                        .map(|(pc, _)| pc);
-                    if let Some(pc) = pc {
-                        costs.insts[kind][pc] += rows;
-                    }
-                }
-            }
 
             // The transaction's fields, chained into the commitment.
             let mut kind_index: Option<Var> = None;
@@ -755,8 +767,7 @@ impl BlockCircuit {
             commitment = ctx.select(&active, &next, &commitment);
             if s == 0 {
                 costs.total = ctx.height() - slot_start;
-                costs.overhead = costs.total.saturating_sub(lowered_rows + port_total);
-                *self.costs.lock().expect("lock") = Some(costs);
+                *self.costs.lock().expect("lock") = Some(costs.with_ports(program, &io.port_rows));
             }
             prev_active = Some(active);
         }
@@ -1002,6 +1013,7 @@ impl BlockIo<'_, '_> {
 
     /// Lays out the slot's map ports, map by map and in port order (see "Map ports").
     fn flush(&mut self, ctx: &mut GateCtx<'_, '_>) -> Result<(), LowerError> {
+        self.port_rows.clear();
         for m in 0..self.maps.len() {
             let ports = std::mem::take(&mut self.pending[m]);
             self.pending[m] = (0..ports.len()).map(|_| Vec::new()).collect();
