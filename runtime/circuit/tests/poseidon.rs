@@ -128,55 +128,10 @@ impl Circuit<Fr> for HashCircuit {
     }
 }
 
-/// `h_{i+1} = poseidon2(h_i, i)` for `i < n`, `h_0` private, the `i` fixed constants, `h_n`
-/// public.
-#[derive(Clone, Debug)]
-struct ChainCircuit {
-    h0: Value<Fr>,
-    n: usize,
-}
+#[path = "../benches/support/chain.rs"]
+mod chain;
 
-impl Circuit<Fr> for ChainCircuit {
-    type Config = TestConfig;
-    type FloorPlanner = SimpleFloorPlanner;
-    type Params = ();
-
-    fn without_witnesses(&self) -> Self {
-        ChainCircuit {
-            h0: Value::unknown(),
-            n: self.n,
-        }
-    }
-
-    fn configure(meta: &mut ConstraintSystem<Fr>) -> TestConfig {
-        configure_test(meta)
-    }
-
-    fn synthesize(&self, config: TestConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
-        let chip = PoseidonChip::new(config.poseidon);
-        let last = layouter.assign_region(
-            || "chain",
-            |mut region| {
-                // h_0 sits in the batch's first row, column 0 (unused by the chip there).
-                let mut h = region.assign_advice(config.advice[0], 0, self.h0);
-                let mut batch = chip.batch(0);
-                for i in 0..self.n {
-                    let index = Fr::from(i as u64);
-                    let hashed = batch.hash2(
-                        &mut region,
-                        (&h).into(),
-                        HashInput::Witness(Value::known(index)),
-                    )?;
-                    region.constrain_constant(hashed.b.cell(), index)?;
-                    h = hashed.out;
-                }
-                Ok(h.cell())
-            },
-        )?;
-        layouter.constrain_instance(last, config.instance, 0);
-        Ok(())
-    }
-}
+use chain::ChainCircuit;
 
 /// The convenience entry points: `hash2` at an offset (inputs in other rows) and `hash2_many`
 /// with fresh-witness inputs; the outputs are public.

@@ -1,6 +1,7 @@
-//! The circuit of the Poseidon-chain benchmarks (`poseidon_chain`, and `versus_halo2_base`'s
-//! Stele side): `h_{i+1} = poseidon2(h_i, i)` for `i < n` on the dedicated width-3 chip, in one
-//! batch; `h_0` private, the indices fixed constants, `h_n` the public input.
+//! The Poseidon-chain circuit of the benchmarks (`poseidon_chain`, `versus_halo2_base`'s Stele
+//! side) and of `tests/poseidon.rs`: `h_{i+1} = poseidon2(h_i, i)` for `i < n` on the dedicated
+//! width-3 chip, in one batch; `h_0` private, the indices fixed constants, `h_n` the public
+//! input.
 
 use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
 use halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Instance};
