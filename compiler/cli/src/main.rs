@@ -3,6 +3,7 @@
 
 mod block;
 mod commands;
+mod ethereum;
 mod prover;
 
 use std::path::PathBuf;
@@ -104,9 +105,14 @@ enum Command {
         /// The folder of the keys (default `target/keys/`).
         #[arg(long)]
         keys: Option<PathBuf>,
-        /// Where to write the proof (default `target/proofs/<name>.proof`).
+        /// Where to write the proof (default `target/proofs/<name>.proof`, or
+        /// `<name>.evm.proof` with `--evm`).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Prove for the EVM verifier contract (Keccak transcript) instead of for off-chain
+        /// verification (Blake2b); `stele verify` checks either.
+        #[arg(long)]
+        evm: bool,
     },
     /// Verify a block proof against the chain's verifying key.
     Verify {
@@ -127,6 +133,61 @@ enum Command {
         #[arg(default_value = ".")]
         path: PathBuf,
     },
+    /// Generate the chain's verifier and settlement contracts for Ethereum: Solidity sources
+    /// and creation bytecode in `target/evm/` (needs Node.js and `npm ci --prefix runtime/evm/solc`).
+    Verifier {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// KZG parameters, as given to `stele keygen`.
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// The folder of the keys (default `target/keys/`).
+        #[arg(long)]
+        keys: Option<PathBuf>,
+        /// The folder to write to (default `target/evm/`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print the calldata (hex) that submits an EVM proof (`stele prove --evm`).
+    Calldata {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The proof file.
+        #[arg(long)]
+        proof: PathBuf,
+        /// Which call: the bare verifier, `submitBlock` (validium) or `submitBlockWithData`
+        /// (rollup, needs `--block`).
+        #[arg(long, value_enum, default_value = "validium")]
+        to: CalldataTarget,
+        /// The proven block (JSON), whose transaction data a rollup submission carries.
+        #[arg(long)]
+        block: Option<PathBuf>,
+    },
+    /// Deploy the chain's contracts in a local EVM and submit an EVM proof: prints sizes, gas
+    /// and the stored root. With `--block`, the settlement runs in rollup mode.
+    Evm {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The proof file (`stele prove --evm`).
+        #[arg(long)]
+        proof: PathBuf,
+        /// KZG parameters, as given to `stele keygen`.
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// The folder of the keys (default `target/keys/`).
+        #[arg(long)]
+        keys: Option<PathBuf>,
+        /// The proven block (JSON): submit it with its transaction data (rollup mode).
+        #[arg(long)]
+        block: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CalldataTarget {
+    Verifier,
+    Validium,
+    Rollup,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -183,6 +244,7 @@ fn main() -> ExitCode {
             params,
             keys,
             out,
+            evm,
         } => prover::prove(
             &path,
             prover::ProveArgs {
@@ -191,6 +253,7 @@ fn main() -> ExitCode {
                 params,
                 keys,
                 out,
+                evm,
             },
             color,
         ),
@@ -201,6 +264,38 @@ fn main() -> ExitCode {
             keys,
         } => prover::verify(&path, &proof, params, keys, color),
         Command::Info { path } => prover::info(&path, color),
+        Command::Verifier {
+            path,
+            params,
+            keys,
+            out,
+        } => ethereum::verifier(&path, ethereum::KeyArgs { params, keys }, out, color),
+        Command::Calldata {
+            path,
+            proof,
+            to,
+            block,
+        } => {
+            let target = match to {
+                CalldataTarget::Verifier => ethereum::Target::Verifier,
+                CalldataTarget::Validium => ethereum::Target::Validium,
+                CalldataTarget::Rollup => ethereum::Target::Rollup,
+            };
+            ethereum::calldata(&path, &proof, target, block, color)
+        }
+        Command::Evm {
+            path,
+            proof,
+            params,
+            keys,
+            block,
+        } => ethereum::evm(
+            &path,
+            &proof,
+            ethereum::KeyArgs { params, keys },
+            block,
+            color,
+        ),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use halo2_proofs::halo2curves::bn256::{Bn256, Fr};
+use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
 use halo2_proofs::halo2curves::ff::PrimeField;
-use halo2_proofs::plonk::{Circuit, ConstraintSystem, keygen_pk, keygen_vk};
+use halo2_proofs::plonk::{Circuit, ConstraintSystem, VerifyingKey, keygen_pk, keygen_vk};
 use halo2_proofs::poly::commitment::Params;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use stele_circuit::block::{BlockCircuit, BlockError, fingerprint};
@@ -25,14 +25,14 @@ use stele_ir::Program;
 use crate::block;
 use crate::commands::{Failed, Outcome, compile_chain};
 
-fn fail(message: impl std::fmt::Display) -> Failed {
+pub(crate) fn fail(message: impl std::fmt::Display) -> Failed {
     eprintln!("error: {message}");
     Failed
 }
 
 /// Runs one long step, printing `   {label} ... done in X s` (or `failed`) on standard error;
 /// on a terminal the line counts the seconds while the step runs.
-fn step<T, E>(label: &str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+pub(crate) fn step<T, E>(label: &str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
     let tty = std::io::stderr().is_terminal();
     eprint!("   {label} ... ");
     let _ = std::io::stderr().flush();
@@ -74,18 +74,18 @@ fn step<T, E>(label: &str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
 }
 
 /// A compiled chain with everything the proving commands need.
-struct Chain {
-    name: String,
-    dir: PathBuf,
+pub(crate) struct Chain {
+    pub(crate) name: String,
+    pub(crate) dir: PathBuf,
     sources: Sources,
-    program: Program,
-    chain_id: u64,
-    block_size: usize,
+    pub(crate) program: Program,
+    pub(crate) chain_id: u64,
+    pub(crate) block_size: usize,
     fingerprint: [u8; 32],
 }
 
 impl Chain {
-    fn load(path: &Path, color: bool) -> Result<Chain, Failed> {
+    pub(crate) fn load(path: &Path, color: bool) -> Result<Chain, Failed> {
         let (sources, program): (Sources, Program) = compile_chain(path, None, color)?;
         let dir = if path.is_file() {
             path.parent().unwrap_or(Path::new(".")).to_path_buf()
@@ -105,6 +105,41 @@ impl Chain {
         })
     }
 
+    /// The setup and the verifying key from `keys` (default `target/keys/`).
+    pub(crate) fn verifying_key(
+        &self,
+        params: Option<&Path>,
+        keys: Option<PathBuf>,
+    ) -> Result<(ParamsKZG<Bn256>, VerifyingKey<G1Affine>), Failed> {
+        let k = self.k()?;
+        let params = self.params(params, k)?;
+        let dir = keys.unwrap_or_else(|| self.keys_dir());
+        let (vk_path, _) = self.key_paths(&dir);
+        if !vk_path.is_file() {
+            return Err(fail(format!(
+                "no verifying key at `{}`: run `stele keygen` first",
+                vk_path.display()
+            )));
+        }
+        let vk_bytes = read_file(&vk_path)?;
+        let vk = files::vk_from_bytes::<BlockCircuit>(&vk_bytes, &params, &self.fingerprint, ())
+            .map_err(|e| in_file(&vk_path, e))?;
+        Ok((params, vk))
+    }
+
+    /// Reads a proof file and checks it is for this chain and `vk`.
+    pub(crate) fn proof_file(
+        &self,
+        path: &Path,
+        vk: &VerifyingKey<G1Affine>,
+    ) -> Result<ProofFile, Failed> {
+        let bytes = read_file(path)?;
+        let file = ProofFile::from_bytes(&bytes).map_err(|e| in_file(path, e))?;
+        file.check(&self.fingerprint, vk)
+            .map_err(|e| in_file(path, e))?;
+        Ok(file)
+    }
+
     fn keygen_circuit(&self) -> BlockCircuit {
         BlockCircuit::without_witness(&self.program, self.chain_id, self.block_size)
     }
@@ -121,7 +156,7 @@ impl Chain {
     }
 
     /// The circuit's `k`, or an error if the program cannot be laid out.
-    fn k(&self) -> Result<u32, Failed> {
+    pub(crate) fn k(&self) -> Result<u32, Failed> {
         let circuit = self.keygen_circuit();
         // `rows()` panics when the program cannot be lowered: `new` on an empty block reports it.
         let state = stele_exec::State::new(&self.program);
@@ -132,7 +167,7 @@ impl Chain {
 
     /// The KZG parameters for `k`: from `file` (halo2-axiom params or snarkjs `.ptau`), or the
     /// INSECURE development setup cached under `target/params/`.
-    fn params(&self, file: Option<&Path>, k: u32) -> Result<ParamsKZG<Bn256>, Failed> {
+    pub(crate) fn params(&self, file: Option<&Path>, k: u32) -> Result<ParamsKZG<Bn256>, Failed> {
         let err = |e: FileError| fail(e);
         match file {
             Some(path) => {
@@ -195,11 +230,11 @@ fn is_ptau(path: &Path) -> bool {
         && &magic == b"ptau"
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, Failed> {
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, Failed> {
     std::fs::read(path).map_err(|e| fail(format!("cannot read `{}`: {e}", path.display())))
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failed> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failed> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|e| fail(format!("cannot create `{}`: {e}", parent.display())))?;
@@ -207,7 +242,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failed> {
     std::fs::write(path, bytes).map_err(|e| fail(format!("cannot write `{}`: {e}", path.display())))
 }
 
-fn in_file(path: &Path, e: FileError) -> Failed {
+pub(crate) fn in_file(path: &Path, e: FileError) -> Failed {
     fail(format!("`{}`: {e}", path.display()))
 }
 
@@ -246,6 +281,8 @@ pub struct ProveArgs {
     pub params: Option<PathBuf>,
     pub keys: Option<PathBuf>,
     pub out: Option<PathBuf>,
+    /// Use the Keccak transcript the EVM verifier reads.
+    pub evm: bool,
 }
 
 pub fn prove(path: &Path, args: ProveArgs, color: bool) -> Outcome {
@@ -283,14 +320,31 @@ pub fn prove(path: &Path, args: ProveArgs, color: bool) -> Outcome {
         files::pk_from_bytes::<BlockCircuit>(&bytes, &params, &chain.fingerprint, ())
             .map_err(|e| in_file(&pk_path, e))
     })?;
-    let proof = step(&format!("Proving (k = {k})"), || {
-        proof::prove(&params, &pk, circuit, &[&public], rand::rngs::OsRng)
+    let (transcript, label, suffix) = if args.evm {
+        (
+            files::Transcript::Keccak,
+            "Proving for the EVM",
+            "evm.proof",
+        )
+    } else {
+        (files::Transcript::Blake2b, "Proving", "proof")
+    };
+    let proof = step(&format!("{label} (k = {k})"), || match transcript {
+        files::Transcript::Blake2b => {
+            proof::prove(&params, &pk, circuit, &[&public], rand::rngs::OsRng)
+                .map_err(|e| format!("{e:?}"))
+        }
+        files::Transcript::Keccak => {
+            stele_evm::transcript::prove(&params, &pk, circuit, &[&public], rand::rngs::OsRng)
+                .map_err(|e| e.to_string())
+        }
     })
-    .map_err(|e| fail(format!("proving failed: {e:?}")))?;
+    .map_err(|e| fail(format!("proving failed: {e}")))?;
     let file = ProofFile {
         k,
         fingerprint: chain.fingerprint,
         public_inputs: vec![public],
+        transcript,
         proof,
     };
     let out = args.out.unwrap_or_else(|| {
@@ -298,7 +352,7 @@ pub fn prove(path: &Path, args: ProveArgs, color: bool) -> Outcome {
             .dir
             .join("target")
             .join("proofs")
-            .join(format!("{}.proof", chain.name))
+            .join(format!("{}.{suffix}", chain.name))
     });
     let bytes = file.to_bytes();
     write_file(&out, &bytes)?;
@@ -320,26 +374,18 @@ pub fn verify(
     color: bool,
 ) -> Outcome {
     let chain = Chain::load(path, color)?;
-    let bytes = read_file(proof_path)?;
-    let file = ProofFile::from_bytes(&bytes).map_err(|e| in_file(proof_path, e))?;
-    let k = chain.k()?;
-    let params = chain.params(params.as_deref(), k)?;
-    let dir = keys.unwrap_or_else(|| chain.keys_dir());
-    let (vk_path, _) = chain.key_paths(&dir);
-    if !vk_path.is_file() {
-        return Err(fail(format!(
-            "no verifying key at `{}`: run `stele keygen` first",
-            vk_path.display()
-        )));
-    }
-    let vk_bytes = read_file(&vk_path)?;
-    let vk = files::vk_from_bytes::<BlockCircuit>(&vk_bytes, &params, &chain.fingerprint, ())
-        .map_err(|e| in_file(&vk_path, e))?;
-    file.check(&chain.fingerprint, &vk)
-        .map_err(|e| in_file(proof_path, e))?;
+    // A damaged file is reported before the setup is loaded.
+    ProofFile::from_bytes(&read_file(proof_path)?).map_err(|e| in_file(proof_path, e))?;
+    let (params, vk) = chain.verifying_key(params.as_deref(), keys)?;
+    let file = chain.proof_file(proof_path, &vk)?;
     let instances = file.instance_slices();
     let ok = step("Verifying", || -> Result<bool, Failed> {
-        Ok(proof::verify(&params, &vk, &instances, &file.proof))
+        Ok(match file.transcript {
+            files::Transcript::Blake2b => proof::verify(&params, &vk, &instances, &file.proof),
+            files::Transcript::Keccak => {
+                stele_evm::transcript::verify(&params, &vk, &instances, &file.proof)
+            }
+        })
     })?;
     if !ok {
         return Err(fail("proof is invalid"));
@@ -359,7 +405,7 @@ const LABELS: [&str; 5] = [
     "messages root",
 ];
 
-fn print_public(public: &[Fr]) {
+pub(crate) fn print_public(public: &[Fr]) {
     println!("public inputs:");
     for (i, x) in public.iter().enumerate() {
         let label = LABELS.get(i).copied().unwrap_or("extra input");
@@ -383,7 +429,7 @@ fn small(x: &Fr) -> Option<u64> {
 }
 
 /// `0x` and 64 hex digits, big-endian.
-fn hex(x: &Fr) -> String {
+pub(crate) fn hex(x: &Fr) -> String {
     let repr = x.to_repr();
     let digits: String = repr
         .as_ref()

@@ -17,7 +17,7 @@
 //!
 //! | offset | size | field |
 //! |---|---|---|
-//! | 0 | 8 | magic: `STELEVK\0`, `STELEPK\0` or `STELEPF\0` |
+//! | 0 | 8 | magic: `STELEVK\0`, `STELEPK\0`, `STELEPF\0` or `STELEPE\0` (a proof for the EVM) |
 //! | 8 | 4 | format version (`u32`, currently 1) |
 //! | 12 | 4 | `k` of the circuit (`u32`) |
 //! | 16 | 32 | fingerprint (e.g. a hash of the chain's compiled IR artifact) |
@@ -36,8 +36,9 @@ mod ptau;
 mod scan;
 
 pub use container::{
-    FORMAT_VERSION, Fingerprint, HEADER_LEN, PK_MAGIC, PROOF_MAGIC, ProofFile, VK_MAGIC,
-    pk_from_bytes, pk_to_bytes, read_pk, read_vk, vk_from_bytes, vk_to_bytes, write_pk, write_vk,
+    EVM_PROOF_MAGIC, FORMAT_VERSION, Fingerprint, HEADER_LEN, PK_MAGIC, PROOF_MAGIC, ProofFile,
+    Transcript, VK_MAGIC, pk_from_bytes, pk_to_bytes, read_pk, read_vk, vk_from_bytes, vk_to_bytes,
+    write_pk, write_vk,
 };
 pub use error::{FileError, FileKind};
 pub use params::{

@@ -225,6 +225,7 @@ fn fixture() -> Fixture {
         k: 4,
         fingerprint: FP,
         public_inputs: vec![vec![y]],
+        transcript: Transcript::Blake2b,
         proof,
     }
     .to_bytes();

@@ -25,8 +25,10 @@ pub type Fingerprint = [u8; 32];
 pub const VK_MAGIC: &[u8; 8] = b"STELEVK\0";
 /// Magic of a proving-key file.
 pub const PK_MAGIC: &[u8; 8] = b"STELEPK\0";
-/// Magic of a proof file.
+/// Magic of a proof file (Blake2b transcript, for off-chain verification).
 pub const PROOF_MAGIC: &[u8; 8] = b"STELEPF\0";
+/// Magic of a proof file with the Keccak transcript the EVM verifier contract reads.
+pub const EVM_PROOF_MAGIC: &[u8; 8] = b"STELEPE\0";
 /// The container format version this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 /// Length of the container header; the body starts here.
@@ -39,6 +41,7 @@ fn magic_of(kind: FileKind) -> &'static [u8; 8] {
     match kind {
         FileKind::VerifyingKey => VK_MAGIC,
         FileKind::ProvingKey => PK_MAGIC,
+        FileKind::EvmProof => EVM_PROOF_MAGIC,
         _ => PROOF_MAGIC,
     }
 }
@@ -296,7 +299,28 @@ pub fn read_pk<C: Circuit<Fr>, R: Read>(
     pk_from_bytes::<C>(&bytes, params, fingerprint, circuit_params)
 }
 
+/// The Fiat-Shamir transcript a proof was made with; the verifier must use the same one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transcript {
+    /// Blake2b (halo2's own): smaller and faster, for verification off-chain.
+    Blake2b,
+    /// Keccak-256 with uncompressed points: what the generated EVM verifier contract reads.
+    Keccak,
+}
+
+impl Transcript {
+    fn kind(self) -> FileKind {
+        match self {
+            Transcript::Blake2b => FileKind::Proof,
+            Transcript::Keccak => FileKind::EvmProof,
+        }
+    }
+}
+
 /// A proof with its public inputs, for one circuit of one chain.
+///
+/// The magic tells the transcript: `STELEPF\0` for [`Transcript::Blake2b`], `STELEPE\0` for
+/// [`Transcript::Keccak`].
 ///
 /// Body layout (little-endian): `columns: u32`; per instance column `len: u32` then `len` field
 /// elements as 32-byte canonical little-endian integers (`Fr::to_repr`); then `proof_len: u64`
@@ -309,6 +333,8 @@ pub struct ProofFile {
     pub fingerprint: Fingerprint,
     /// The public inputs, one vector per instance column.
     pub public_inputs: Vec<Vec<Fr>>,
+    /// The transcript the proof was made with.
+    pub transcript: Transcript,
     /// The proof (the transcript's bytes).
     pub proof: Vec<u8>,
 }
@@ -326,13 +352,18 @@ impl ProofFile {
         }
         body.extend_from_slice(&(self.proof.len() as u64).to_le_bytes());
         body.extend_from_slice(&self.proof);
-        encode(FileKind::Proof, self.k, &self.fingerprint, &body)
+        encode(self.transcript.kind(), self.k, &self.fingerprint, &body)
     }
 
     /// Parses a proof container (magic, version, length, checksum, canonical public inputs).
     /// Whether it is for the expected chain and key is [`ProofFile::check`]'s job.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, FileError> {
-        let kind = FileKind::Proof;
+        let transcript = if bytes.starts_with(EVM_PROOF_MAGIC) {
+            Transcript::Keccak
+        } else {
+            Transcript::Blake2b
+        };
+        let kind = transcript.kind();
         let opened = open(kind, bytes)?;
         let body = opened.body;
         let mut pos = 0usize;
@@ -391,13 +422,25 @@ impl ProofFile {
             k: opened.k,
             fingerprint: opened.fingerprint,
             public_inputs,
+            transcript,
             proof,
         })
     }
 
     /// [`ProofFile::from_bytes`] from a stream.
     pub fn read<R: Read>(reader: &mut R) -> Result<Self, FileError> {
-        let bytes = read_stream(FileKind::Proof, reader)?;
+        let mut magic = Vec::with_capacity(8);
+        reader
+            .by_ref()
+            .take(8)
+            .read_to_end(&mut magic)
+            .map_err(|e| FileError::io(None, e))?;
+        let kind = if magic == EVM_PROOF_MAGIC {
+            Transcript::Keccak.kind()
+        } else {
+            Transcript::Blake2b.kind()
+        };
+        let bytes = read_stream(kind, &mut magic.as_slice().chain(reader))?;
         Self::from_bytes(&bytes)
     }
 
@@ -413,7 +456,7 @@ impl ProofFile {
         fingerprint: &Fingerprint,
         vk: &VerifyingKey<G1Affine>,
     ) -> Result<(), FileError> {
-        let kind = FileKind::Proof;
+        let kind = self.transcript.kind();
         if self.fingerprint != *fingerprint {
             return Err(FileError::FingerprintMismatch {
                 kind,

@@ -17,6 +17,8 @@ pub enum FileKind {
     ProvingKey,
     /// A Stele proof container.
     Proof,
+    /// A Stele proof container holding a proof for the EVM verifier (Keccak transcript).
+    EvmProof,
 }
 
 impl fmt::Display for FileKind {
@@ -27,6 +29,7 @@ impl fmt::Display for FileKind {
             FileKind::VerifyingKey => "verifying-key file",
             FileKind::ProvingKey => "proving-key file",
             FileKind::Proof => "proof file",
+            FileKind::EvmProof => "EVM proof file",
         })
     }
 }
