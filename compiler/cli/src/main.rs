@@ -3,6 +3,7 @@
 
 mod block;
 mod commands;
+mod editor;
 mod prover;
 
 use std::path::PathBuf;
@@ -127,6 +128,16 @@ enum Command {
         #[arg(default_value = ".")]
         path: PathBuf,
     },
+    /// Format `.stele` files in place: one file, or every file under a folder.
+    Fmt {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Change nothing; list the files that are not formatted and fail if there are any.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run the language server on standard input and output (for editors).
+    Lsp,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -201,6 +212,8 @@ fn main() -> ExitCode {
             keys,
         } => prover::verify(&path, &proof, params, keys, color),
         Command::Info { path } => prover::info(&path, color),
+        Command::Fmt { path, check } => editor::fmt(&path, check, color),
+        Command::Lsp => editor::lsp(),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
