@@ -436,10 +436,19 @@ fn module_by_path(defs: &Defs, here: Option<ModuleId>, segs: &[&str]) -> Option<
             path = full;
         }
     }
-    defs.modules
+    if let Some(i) = defs.modules.iter().position(|m| m.path == path) {
+        return Some(ModuleId(i as u32));
+    }
+    // Imported by `use`: `use std::math;` then `math::`. The one module whose path ends so.
+    let mut found = defs
+        .modules
         .iter()
-        .position(|m| m.path == path)
-        .map(|i| ModuleId(i as u32))
+        .enumerate()
+        .filter(|(_, m)| !path.is_empty() && m.path.ends_with(&path));
+    match (found.next(), found.next()) {
+        (Some((i, _)), None) => Some(ModuleId(i as u32)),
+        _ => None,
+    }
 }
 
 pub fn completion(a: &Analysis, file: FileId, offset: usize) -> Vec<CompletionItem> {
@@ -601,7 +610,7 @@ pub fn completion(a: &Analysis, file: FileId, offset: usize) -> Vec<CompletionIt
         out.push(item(
             "assert",
             CompletionItemKind::FUNCTION,
-            Some("assert(condition: bool, reason: &str)".into()),
+            Some("assert(condition: bool, \"reason\")".into()),
         ));
     }
     for t in BUILTIN_TYPES {
