@@ -251,6 +251,8 @@ fn valid_name(name: &str) -> bool {
         && lexer::lex(FileId(0), name).diagnostics.is_empty()
 }
 
+// `WorkspaceEdit::changes` is keyed by `Uri`, whose parsed form caches data internally.
+#[allow(clippy::mutable_key_type)]
 pub fn rename(
     a: &Analysis,
     file: FileId,
@@ -600,6 +602,14 @@ pub fn completion(a: &Analysis, file: FileId, offset: usize) -> Vec<CompletionIt
         for c in module.children.keys() {
             if seen.insert(c.clone()) {
                 out.push(item(c, CompletionItemKind::MODULE, None));
+            }
+        }
+        if let Some(checked) = &a.out.checked {
+            for (name, def, span) in checked.imports(h) {
+                if seen.insert(name.clone()) {
+                    let detail = header(a, *span).map(|h| one_line(&h));
+                    out.push(item(name, def_kind(defs, def), detail));
+                }
             }
         }
     }

@@ -43,7 +43,11 @@ fn debit(account: Account, amount: u64) -> Account {
 fn token_at(needle: &str, n: usize, shift: usize) -> common::Fixture {
     let (main, rest) = TOKEN.split_once("//- src/account.stele").unwrap();
     let at = main.match_indices(needle).nth(n).unwrap().0 + shift;
-    let spec = format!("{}$0{}//- src/account.stele{rest}", &main[..at], &main[at..]);
+    let spec = format!(
+        "{}$0{}//- src/account.stele{rest}",
+        &main[..at],
+        &main[at..]
+    );
     fixture(&spec)
 }
 
@@ -65,7 +69,10 @@ fn diagnostics_on_open_and_change() {
         &main,
         "state { n: u64 }\ntransition t(x: u64) {\n    state.n = x;\n}\n",
     );
-    let broken = f.change(&main, "state { n: u64 }\ntransition t(x: u64) {\n    state.n = \n");
+    let broken = f.change(
+        &main,
+        "state { n: u64 }\ntransition t(x: u64) {\n    state.n = \n",
+    );
     insta::assert_snapshot!(format!(
         "{first}\n--- fixed\n{}\n--- broken\n{}",
         render_diagnostics(&f, &fixed),
@@ -75,7 +82,8 @@ fn diagnostics_on_open_and_change() {
 
 #[test]
 fn diagnostics_carry_related_spans() {
-    let f = fixture("//- src/main.stele\nstruct A { x: u64 }\nstruct A { y: u64 }\nstate { n: u64 }\n");
+    let f =
+        fixture("//- src/main.stele\nstruct A { x: u64 }\nstruct A { y: u64 }\nstate { n: u64 }\n");
     insta::assert_snapshot!(render_diagnostics(&f, &f.published.clone()));
 }
 
@@ -116,7 +124,11 @@ fn definition() {
     for (needle, n, shift) in cases {
         let mut f = token_at(needle, n, shift);
         let v = f.at_cursor("textDocument/definition", json!({})).unwrap();
-        let shown = if v.is_null() { "(none)".into() } else { f.place(&v) };
+        let shown = if v.is_null() {
+            "(none)".into()
+        } else {
+            f.place(&v)
+        };
         out.push_str(&format!("{needle:<14} -> {shown}\n"));
     }
     insta::assert_snapshot!(out);
@@ -130,7 +142,14 @@ fn definition_into_std_opens_a_readonly_copy_that_itself_works() {
     let path = f.std_dir.join("math.stele");
     assert!(uri.ends_with("/std/math.stele"), "{uri}");
     let text = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(text, stele_driver::STD_LIB.iter().find(|s| s.0 == "math").unwrap().1);
+    assert_eq!(
+        text,
+        stele_driver::STD_LIB
+            .iter()
+            .find(|s| s.0 == "math")
+            .unwrap()
+            .1
+    );
     // Hover inside the std file.
     let line = text.lines().position(|l| l.starts_with("fn max")).unwrap();
     let hover = f
@@ -146,13 +165,24 @@ fn definition_into_std_opens_a_readonly_copy_that_itself_works() {
 fn references_and_rename() {
     let mut f = token_at("amount", 1, 0);
     let refs = f
-        .at_cursor("textDocument/references", json!({"context": {"includeDeclaration": true}}))
+        .at_cursor(
+            "textDocument/references",
+            json!({"context": {"includeDeclaration": true}}),
+        )
         .unwrap();
-    let mut out: Vec<String> = refs.as_array().unwrap().iter().map(|l| f.place(l)).collect();
+    let mut out: Vec<String> = refs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| f.place(l))
+        .collect();
     out.push("--- across files: the field `balance`".into());
     let mut g = token_at("balance", 0, 0);
     let refs = g
-        .at_cursor("textDocument/references", json!({"context": {"includeDeclaration": false}}))
+        .at_cursor(
+            "textDocument/references",
+            json!({"context": {"includeDeclaration": false}}),
+        )
         .unwrap();
     out.extend(refs.as_array().unwrap().iter().map(|l| g.place(l)));
     out.push("--- rename `balance` to `funds`".into());
@@ -164,14 +194,27 @@ fn references_and_rename() {
     for (uri, edits) in files {
         for e in edits.as_array().unwrap() {
             let loc = json!({"uri": uri, "range": e["range"]});
-            out.push(format!("{} => {}", g.place(&loc), e["newText"].as_str().unwrap()));
+            out.push(format!(
+                "{} => {}",
+                g.place(&loc),
+                e["newText"].as_str().unwrap()
+            ));
         }
     }
     out.push("--- refused".into());
-    out.push(g.at_cursor("textDocument/rename", json!({"newName": "fn"})).unwrap_err());
-    out.push(g.at_cursor("textDocument/rename", json!({"newName": "a-b"})).unwrap_err());
+    out.push(
+        g.at_cursor("textDocument/rename", json!({"newName": "fn"}))
+            .unwrap_err(),
+    );
+    out.push(
+        g.at_cursor("textDocument/rename", json!({"newName": "a-b"}))
+            .unwrap_err(),
+    );
     let mut h = token_at("min(", 0, 0);
-    out.push(h.at_cursor("textDocument/rename", json!({"newName": "smaller"})).unwrap_err());
+    out.push(
+        h.at_cursor("textDocument/rename", json!({"newName": "smaller"}))
+            .unwrap_err(),
+    );
     insta::assert_snapshot!(out.join("\n"));
 }
 
@@ -207,7 +250,10 @@ fn completion() {
     for (body, what) in cases {
         let mut f = fixture(&spec(&format!("{body}$0")));
         let v = f.at_cursor("textDocument/completion", json!({})).unwrap();
-        out.push_str(&format!("## {what}: `{body}`\n{}\n\n", completion_labels(&v)));
+        out.push_str(&format!(
+            "## {what}: `{body}`\n{}\n\n",
+            completion_labels(&v)
+        ));
     }
     insta::assert_snapshot!(out);
 }
@@ -217,12 +263,17 @@ fn signature_help() {
     let mut out = String::new();
     for (needle, shift) in [("debit(sender", 6), ("min(amount", 11), ("min(amount", 4)] {
         let mut f = token_at(needle, 0, shift);
-        let v = f.at_cursor("textDocument/signatureHelp", json!({})).unwrap();
+        let v = f
+            .at_cursor("textDocument/signatureHelp", json!({}))
+            .unwrap();
         let sig = &v["signatures"][0];
         let active = v["activeParameter"].as_u64().unwrap();
         let range = &sig["parameters"][active as usize]["label"];
         let label = sig["label"].as_str().unwrap();
-        let (s, e) = (range[0].as_u64().unwrap() as usize, range[1].as_u64().unwrap() as usize);
+        let (s, e) = (
+            range[0].as_u64().unwrap() as usize,
+            range[1].as_u64().unwrap() as usize,
+        );
         out.push_str(&format!(
             "{label}\n  active: {}\n  docs: {}\n",
             &label[s..e],
@@ -246,11 +297,17 @@ fn document_and_workspace_symbols() {
             s["range"]["end"]["line"]
         ));
         for c in s["children"].as_array().into_iter().flatten() {
-            out.push(format!("  {} (kind {})", c["name"].as_str().unwrap(), c["kind"]));
+            out.push(format!(
+                "  {} (kind {})",
+                c["name"].as_str().unwrap(),
+                c["kind"]
+            ));
         }
     }
     out.push("--- workspace symbols matching `ac`".into());
-    let v = f.request("workspace/symbol", json!({"query": "ac"})).unwrap();
+    let v = f
+        .request("workspace/symbol", json!({"query": "ac"}))
+        .unwrap();
     for s in v.as_array().unwrap() {
         out.push(format!(
             "{} in {} at {}",
@@ -290,7 +347,12 @@ fn semantic_tokens() {
             col += t[1] as usize;
         }
         let word: String = lines[line].chars().skip(col).take(t[2] as usize).collect();
-        out.push(format!("{}:{} {} `{word}`", line + 1, col + 1, legend[t[3] as usize].as_str()));
+        out.push(format!(
+            "{}:{} {} `{word}`",
+            line + 1,
+            col + 1,
+            legend[t[3] as usize].as_str()
+        ));
     }
     insta::assert_snapshot!(out.join("\n"));
 }
@@ -323,9 +385,15 @@ fn formatting() {
     let v = f.doc_request("textDocument/formatting").unwrap();
     let mut out = v[0]["newText"].as_str().unwrap().to_string();
     let mut g = fixture("//- src/main.stele\nstate { n: u64 }\n$0");
-    out.push_str(&format!("--- formatted already: {}\n", g.doc_request("textDocument/formatting").unwrap()));
+    out.push_str(&format!(
+        "--- formatted already: {}\n",
+        g.doc_request("textDocument/formatting").unwrap()
+    ));
     let mut h = fixture("//- src/main.stele\nstate { n: u64\n$0");
-    out.push_str(&format!("--- broken: {}\n", h.doc_request("textDocument/formatting").unwrap_err()));
+    out.push_str(&format!(
+        "--- broken: {}\n",
+        h.doc_request("textDocument/formatting").unwrap_err()
+    ));
     insta::assert_snapshot!(out);
 }
 
@@ -346,12 +414,20 @@ fn cost_lenses_match_stele_info() {
         .iter()
         .map(|l| {
             let line = l["range"]["start"]["line"].as_u64().unwrap() as usize;
-            format!("{:>3} {:<40} | {}", line + 1, l["command"]["title"].as_str().unwrap(), lines[line])
+            format!(
+                "{:>3} {:<40} | {}",
+                line + 1,
+                l["command"]["title"].as_str().unwrap(),
+                lines[line]
+            )
         })
         .collect();
     // A chain with an error gets no lenses.
     let main = f.root.join("src/main.stele");
-    f.change(&main, &text.replace("state.count = 0;", "state.count = nope;"));
+    f.change(
+        &main,
+        &text.replace("state.count = 0;", "state.count = nope;"),
+    );
     assert_eq!(f.doc_request("textDocument/codeLens").unwrap(), json!([]));
     insta::assert_snapshot!(out.join("\n"));
 }
@@ -371,7 +447,13 @@ fn lone_file_and_unknown_methods() {
     let published: Vec<String> = out
         .iter()
         .flat_map(|n| n.params["diagnostics"].as_array().unwrap().clone())
-        .map(|d| format!("{} {}", d["code"].as_str().unwrap(), d["message"].as_str().unwrap()))
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["code"].as_str().unwrap(),
+                d["message"].as_str().unwrap()
+            )
+        })
         .collect();
     let unknown = server
         .handle_request("textDocument/unknown", json!({}))

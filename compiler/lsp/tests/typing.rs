@@ -10,7 +10,9 @@ use std::path::Path;
 use serde_json::json;
 
 fn type_example(name: &str, step: usize) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name);
     let mut spec = format!(
         "//- Stele.toml\n{}",
         std::fs::read_to_string(root.join("Stele.toml")).unwrap()
@@ -52,7 +54,11 @@ fn type_example(name: &str, step: usize) {
             "textDocument/definition",
         ] {
             let r = f.server.handle_request(method, at.clone());
-            assert!(r.is_ok(), "{method} failed on {name} at {end}: {:?}", r.err());
+            assert!(
+                r.is_ok(),
+                "{method} failed on {name} at {end}: {:?}",
+                r.err()
+            );
             requests += 1;
         }
     }
@@ -99,7 +105,11 @@ fn huge_and_deep_documents() {
         ")".repeat(5000)
     );
     f.change(&path, &deep);
-    for method in ["textDocument/hover", "textDocument/completion", "textDocument/formatting"] {
+    for method in [
+        "textDocument/hover",
+        "textDocument/completion",
+        "textDocument/formatting",
+    ] {
         let r = f.server.handle_request(
             method,
             json!({"textDocument": {"uri": uri.as_str()}, "position": {"line": 1, "character": 40},

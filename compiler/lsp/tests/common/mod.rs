@@ -91,8 +91,7 @@ impl Fixture {
             json!({"textDocument": {"uri": self.uri(path).as_str(), "languageId": "stele",
                 "version": self.version, "text": text}}),
         );
-        self.published
-            .extend(out.into_iter().map(|n| n.params));
+        self.published.extend(out.into_iter().map(|n| n.params));
     }
 
     pub fn change(&mut self, path: &Path, text: &str) -> Vec<Value> {
@@ -172,14 +171,22 @@ pub fn render_diagnostics(f: &Fixture, published: &[Value]) -> String {
     for p in published {
         let uri = Uri::from_str(p["uri"].as_str().unwrap()).unwrap();
         let path = uri_to_path(&uri).unwrap();
-        let name = path.strip_prefix(&f.root).unwrap_or(&path).display().to_string();
+        let name = path
+            .strip_prefix(&f.root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         for d in p["diagnostics"].as_array().unwrap() {
             let start = pos(&d["range"]["start"]);
             let mut line = format!(
                 "{name}:{}:{} {} {}: {}",
                 start.line + 1,
                 start.character + 1,
-                if d["severity"] == 1 { "error" } else { "warning" },
+                if d["severity"] == 1 {
+                    "error"
+                } else {
+                    "warning"
+                },
                 d["code"].as_str().unwrap_or(""),
                 d["message"].as_str().unwrap()
             );
