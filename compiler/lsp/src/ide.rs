@@ -535,10 +535,24 @@ pub fn completion(a: &Analysis, file: FileId, offset: usize) -> Vec<CompletionIt
         }
         // An enum, by name in this module or by path.
         let last = *segs.last().unwrap_or(&"");
+        let imported = |h: ModuleId| {
+            a.out.checked.as_ref().and_then(|c| {
+                c.imports(h)
+                    .iter()
+                    .find(|(n, _, _)| n == last)
+                    .map(|(_, d, _)| *d)
+            })
+        };
         let adt = here
-            .and_then(|h| defs.modules[h.0 as usize].items.get(last))
-            .and_then(|(d, _)| match d {
-                Def::Adt(id) => Some(*id),
+            .and_then(|h| {
+                defs.modules[h.0 as usize]
+                    .items
+                    .get(last)
+                    .map(|(d, _)| *d)
+                    .or_else(|| imported(h))
+            })
+            .and_then(|d| match d {
+                Def::Adt(id) => Some(id),
                 _ => None,
             })
             .or_else(|| {

@@ -434,17 +434,9 @@ pub fn serve(connection: &Connection, std_dir: PathBuf) -> Result<(), String> {
                 {
                     return Ok(());
                 }
-                let response = match server.handle_request(&req.method, req.params) {
-                    Ok(result) => Response {
-                        id: req.id,
-                        result: Some(result),
-                        error: None,
-                    },
-                    Err(e) => Response {
-                        id: req.id,
-                        result: None,
-                        error: Some(e),
-                    },
+                let response = Response {
+                    id: req.id,
+                    response_result: server.handle_request(&req.method, req.params),
                 };
                 connection
                     .sender

@@ -255,6 +255,14 @@ fn completion() {
             completion_labels(&v)
         ));
     }
+    let mut f = fixture(
+        "//- src/main.stele\nuse kinds::Kind;\nstate { n: u64 }\ntransition t() {\n    let k = Kind::$0\n}\n//- src/kinds.stele\nenum Kind { Small, Large(u64) }\n",
+    );
+    let v = f.at_cursor("textDocument/completion", json!({})).unwrap();
+    out.push_str(&format!(
+        "## variants of an imported enum\n{}\n",
+        completion_labels(&v)
+    ));
     insta::assert_snapshot!(out);
 }
 

@@ -40,6 +40,9 @@ macro_rules! tokens {
             }
         }
 
+        /// How every keyword and punctuation token is written.
+        pub const TOKEN_TEXTS: &[&str] = &[$($text,)*];
+
         /// The keyword (or punctuation) token written `text`.
         fn keyword(text: &str) -> Option<Tok> {
             match text {
@@ -126,8 +129,17 @@ tokens! {
     ShrEq = ">>=",
 }
 
+/// The keywords: the words among [`TOKEN_TEXTS`] (including Rust keywords Stele reads only to
+/// explain them).
+pub fn keywords() -> impl Iterator<Item = &'static str> {
+    TOKEN_TEXTS
+        .iter()
+        .copied()
+        .filter(|t| t.starts_with(|c: char| c.is_ascii_alphabetic()))
+}
+
 /// Words that are not Stele syntax; using one is an `E0007` error.
-const RESERVED: &[&str] = &[
+pub const RESERVED: &[&str] = &[
     "dyn", "extern", "impl", "mod", "move", "ref", "self", "Self", "static", "super", "trait",
     "type", "unsafe", "where", "yield", "async", "await",
 ];
