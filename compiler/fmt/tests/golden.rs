@@ -96,3 +96,49 @@ fn empty_and_comment_only_files() {
         "// only a comment\n\n/* and a block */\n"
     );
 }
+
+/// Variants of every shipped file (each line removed, each line's indentation and spacing
+/// mangled): whenever one parses, formatting it is stable and changes only layout.
+#[test]
+fn mangled_variants_format_stably() {
+    let mut files = stele_files(&root().join("examples"));
+    files.extend(stele_files(&root().join("std-lib")));
+    files.extend(inputs());
+    let strip = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != ',')
+            .collect::<String>()
+    };
+    let mut formatted = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for i in 0..lines.len() {
+            let mut without = lines.clone();
+            without.remove(i);
+            let mut mangled = lines.clone();
+            let squeezed = lines[i].trim().replace(' ', "");
+            let spread = format!("\t  {}  ", lines[i].replace(' ', "   "));
+            for variant in [
+                without.join("\n"),
+                {
+                    mangled[i] = &squeezed;
+                    mangled.join("\n")
+                },
+                {
+                    mangled[i] = &spread;
+                    mangled.join("\n")
+                },
+            ] {
+                let Ok(once) = stele_fmt::format(&variant) else {
+                    continue;
+                };
+                formatted += 1;
+                let twice = stele_fmt::format(&once).unwrap();
+                assert_eq!(once, twice, "{} line {i}: unstable", file.display());
+                assert_eq!(strip(&variant), strip(&once), "{} line {i}", file.display());
+            }
+        }
+    }
+    assert!(formatted > 500, "{formatted}");
+}

@@ -180,6 +180,21 @@ pub fn header(a: &Analysis, def: Span) -> Option<String> {
     }
 }
 
+/// The `state` item: the span of its keyword (where its docs are kept) and its text.
+fn state_item(a: &Analysis) -> Option<(Span, String)> {
+    a.asts.iter().enumerate().find_map(|(i, ast)| {
+        let file = FileId(i as u32);
+        ast.items.iter().find_map(|item| match item.kind {
+            ItemKind::State(_) => {
+                let start = item.span.start as usize;
+                let text = a.text(file).get(start..item.span.end as usize)?;
+                Some((Span::new(file, start, start + 5), text.to_string()))
+            }
+            _ => None,
+        })
+    })
+}
+
 fn module_path(a: &Analysis, file: FileId) -> Option<String> {
     let defs = a.defs()?;
     let m = &defs.modules[a.module_of(file)?.0 as usize];
@@ -187,11 +202,14 @@ fn module_path(a: &Analysis, file: FileId) -> Option<String> {
 }
 
 pub fn hover(a: &Analysis, file: FileId, offset: usize) -> Option<Hover> {
-    let (span, _) = a.ident_at(file, offset)?;
+    let (span, word) = a.ident_at(file, offset)?;
     let checked = a.out.checked.as_ref()?;
     let def = a.def_at(file, offset);
     let mut value = String::new();
-    match def.and_then(|d| header(a, d).map(|h| (d, h))) {
+    let found = def
+        .and_then(|d| header(a, d).map(|h| (d, h)))
+        .or_else(|| (word == "state").then(|| state_item(a)).flatten());
+    match found {
         Some((d, h)) => {
             value.push_str("```stele\n");
             if let Some(m) = module_path(a, d.file).filter(|_| d.file != file) {
@@ -686,34 +704,89 @@ pub fn signature_help(a: &Analysis, file: FileId, offset: usize) -> Option<Signa
         let here = a.module_of(file)?;
         match defs.modules[here.0 as usize].items.get(name) {
             Some((Def::Fn(_), span)) => Some(*span),
-            _ => None,
+            _ => a.out.checked.as_ref().and_then(|c| {
+                c.imports(here)
+                    .iter()
+                    .find(|(n, d, _)| n == name && matches!(d, Def::Fn(_)))
+                    .map(|(_, _, s)| *s)
+            }),
         }
-    })?;
+    });
+    // `Enum::Variant(` in code too broken to have been resolved.
+    let def = def.or_else(|| {
+        let i = open.checked_sub(3)?;
+        let (Tok::Ident(enum_name), Tok::ColonColon) = (&tokens[i].1, &tokens[i + 1].1) else {
+            return None;
+        };
+        defs.adts
+            .iter()
+            .filter(|adt| adt.is_enum && &adt.name == enum_name)
+            .find_map(|adt| adt.variants.iter().find(|v| &v.name == name))
+            .map(|v| v.span)
+    });
+    let Some(def) = def else {
+        // `assert` is built in.
+        if name != "assert" {
+            return None;
+        }
+        let label = "assert(condition: bool, reason: \"...\")".to_string();
+        let params = [(7, 22), (24, 37)]
+            .into_iter()
+            .map(|(s, e)| ParameterInformation {
+                label: ParameterLabel::LabelOffsets([s, e]),
+                documentation: None,
+            })
+            .collect();
+        return Some(one_signature(label, params, None, commas));
+    };
     let ast = a.ast(def.file);
     let src = a.text(def.file);
-    let f = ast.items.iter().find_map(|i| match &i.kind {
-        ItemKind::Fn(f) if f.name.span == def => Some(f),
-        _ => None,
-    })?;
     let slice = |s: Span| one_line(&src[s.start as usize..s.end as usize]);
-    let mut label = format!("fn {}(", f.name.name);
+    let mut label = String::new();
     let mut params = Vec::new();
-    for (i, p) in f.params.iter().enumerate() {
-        if i > 0 {
-            label.push_str(", ");
+    let mut add_params = |label: &mut String, spans: &mut dyn Iterator<Item = Span>| {
+        for (i, span) in spans.enumerate() {
+            if i > 0 {
+                label.push_str(", ");
+            }
+            let start = label.encode_utf16().count() as u32;
+            label.push_str(&slice(span));
+            let end = label.encode_utf16().count() as u32;
+            params.push(ParameterInformation {
+                label: ParameterLabel::LabelOffsets([start, end]),
+                documentation: None,
+            });
         }
-        let start = label.encode_utf16().count() as u32;
-        label.push_str(&slice(p.span));
-        let end = label.encode_utf16().count() as u32;
-        params.push(ParameterInformation {
-            label: ParameterLabel::LabelOffsets([start, end]),
-            documentation: None,
-        });
+    };
+    let mut found = false;
+    for item in &ast.items {
+        match &item.kind {
+            ItemKind::Fn(f) if f.name.span == def => {
+                label = format!("fn {}(", f.name.name);
+                add_params(&mut label, &mut f.params.iter().map(|p| p.span));
+                label.push(')');
+                if let Some(r) = &f.ret {
+                    label.push_str(" -> ");
+                    label.push_str(&slice(r.span));
+                }
+                found = true;
+            }
+            ItemKind::Enum(e) => {
+                if let Some(v) = e.variants.iter().find(|v| v.name.span == def) {
+                    label = format!("{}::{}(", e.name.name, v.name.name);
+                    add_params(&mut label, &mut v.payload.iter().map(|t| t.span));
+                    label.push(')');
+                    found = true;
+                }
+            }
+            _ => {}
+        }
+        if found {
+            break;
+        }
     }
-    label.push(')');
-    if let Some(r) = &f.ret {
-        label.push_str(" -> ");
-        label.push_str(&slice(r.span));
+    if !found {
+        return None;
     }
     let doc = a
         .out
@@ -726,16 +799,25 @@ pub fn signature_help(a: &Analysis, file: FileId, offset: usize) -> Option<Signa
                 value: d.clone(),
             })
         });
-    Some(SignatureHelp {
+    Some(one_signature(label, params, doc, commas))
+}
+
+fn one_signature(
+    label: String,
+    params: Vec<ParameterInformation>,
+    documentation: Option<lsp_types::Documentation>,
+    active: u32,
+) -> SignatureHelp {
+    SignatureHelp {
         signatures: vec![SignatureInformation {
             label,
-            documentation: doc,
+            documentation,
             parameters: Some(params),
-            active_parameter: Some(commas),
+            active_parameter: Some(active),
         }],
         active_signature: Some(0),
-        active_parameter: Some(commas),
-    })
+        active_parameter: Some(active),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

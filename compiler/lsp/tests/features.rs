@@ -98,6 +98,7 @@ fn hover() {
         ("accounts", 1, 0, "state field"),
         ("Account;", 0, 0, "imported struct"),
         ("transfer", 0, 0, "transition"),
+        ("state.accounts[from] =", 0, 2, "the state keyword"),
     ];
     let mut out = String::new();
     for (needle, n, shift, what) in cases {
@@ -269,11 +270,21 @@ fn completion() {
 #[test]
 fn signature_help() {
     let mut out = String::new();
-    for (needle, shift) in [("debit(sender", 6), ("min(amount", 11), ("min(amount", 4)] {
+    for (needle, shift) in [
+        ("debit(sender", 6),
+        ("min(amount", 11),
+        ("min(amount", 4),
+        ("assert(sender", 7),
+        ("\"insufficient", 0),
+    ] {
         let mut f = token_at(needle, 0, shift);
         let v = f
             .at_cursor("textDocument/signatureHelp", json!({}))
             .unwrap();
+        if v.is_null() {
+            out.push_str(&format!("{needle}: (none)\n"));
+            continue;
+        }
         let sig = &v["signatures"][0];
         let active = v["activeParameter"].as_u64().unwrap();
         let range = &sig["parameters"][active as usize]["label"];
@@ -288,6 +299,17 @@ fn signature_help() {
             sig["documentation"]["value"].as_str().unwrap_or("-")
         ));
     }
+    let mut f = fixture(
+        "//- src/main.stele\nenum Op { Push(u64, u8), Halt }\nstate { op: Op }\ntransition t() {\n    state.op = Op::Push(1, $0\n}\n",
+    );
+    let v = f
+        .at_cursor("textDocument/signatureHelp", json!({}))
+        .unwrap();
+    out.push_str(&format!(
+        "{} active {}\n",
+        v["signatures"][0]["label"].as_str().unwrap(),
+        v["activeParameter"]
+    ));
     insta::assert_snapshot!(out);
 }
 
