@@ -144,7 +144,17 @@ impl Server {
 
     /// Answers one request. A panic in a handler becomes an `InternalError` response.
     pub fn handle_request(&mut self, method: &str, params: Value) -> Handled {
-        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| self.dispatch(method, params)));
+        self.guarded(method, |server| server.dispatch(method, params))
+    }
+
+    /// Runs `handler` for `method`; a panic in it is logged to standard error and becomes an
+    /// `InternalError` response, and the server's caches are dropped.
+    pub fn guarded(
+        &mut self,
+        method: &str,
+        handler: impl FnOnce(&mut Server) -> Handled,
+    ) -> Handled {
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| handler(self)));
         outcome.unwrap_or_else(|p| {
             let message = panic_message(p.as_ref());
             eprintln!("stele lsp: internal error in `{method}`: {message}");
@@ -204,6 +214,25 @@ impl Server {
                 }
                 doc.version = p.text_document.version;
                 p.text_document.uri
+            }
+            "workspace/didChangeWatchedFiles" | "textDocument/didSave" => {
+                // Files on disk changed: check every open chain again.
+                self.generation += 1;
+                let mut paths: Vec<PathBuf> = self.docs.keys().cloned().collect();
+                paths.sort();
+                let mut seen = std::collections::HashSet::new();
+                let mut out = Vec::new();
+                for path in paths {
+                    if seen.insert(analysis::root_of(&path, &self.std_dir)) {
+                        let uri = self
+                            .uris
+                            .get(&path)
+                            .cloned()
+                            .unwrap_or_else(|| path_to_uri(&path));
+                        out.extend(self.publish_diagnostics(&uri));
+                    }
+                }
+                return out;
             }
             "textDocument/didClose" => {
                 let Ok(p) = params::<DidCloseTextDocumentParams>(value) else {

@@ -500,3 +500,39 @@ fn lone_file_and_unknown_methods() {
         bad.message
     ));
 }
+
+#[test]
+fn a_panicking_handler_is_an_error_response_and_the_server_goes_on() {
+    let mut f = token_at("debit", 0, 0);
+    let e = f
+        .server
+        .guarded("textDocument/hover", |_| panic!("a bug in a handler"))
+        .unwrap_err();
+    assert_eq!(e.code, -32603);
+    assert_eq!(
+        e.message,
+        "internal error in `textDocument/hover`: a bug in a handler"
+    );
+    let v = f.at_cursor("textDocument/hover", json!({})).unwrap();
+    assert!(hover_text(&v).contains("fn debit"));
+}
+
+#[test]
+fn files_changed_on_disk_are_checked_again() {
+    let mut f = fixture(
+        "//- src/main.stele\nuse other::f;\nstate { n: u64 }\ntransition t() { state.n = f(); }\n//- src/other.stele\nfn f() -> u64 { 1 }\n",
+    );
+    let other = f.root.join("src/other.stele");
+    // Closed in the editor, then changed on disk.
+    f.server.handle_notification(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": f.uri(&other).as_str()}}),
+    );
+    std::fs::write(&other, "fn g() -> u64 { 1 }\n").unwrap();
+    let out = f.server.handle_notification(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": f.uri(&other).as_str(), "type": 2}]}),
+    );
+    let published: Vec<serde_json::Value> = out.into_iter().map(|n| n.params).collect();
+    insta::assert_snapshot!(render_diagnostics(&f, &published));
+}
