@@ -3,10 +3,11 @@
 //! The formatter works on the lexer's tokens and comments, with the syntax tree telling apart
 //! what tokens alone cannot (a generic `<` from a comparison, a unary `-` from a subtraction, a
 //! brace that opens a list of fields from one that opens a block). Where lines break is the
-//! author's choice and is kept; everything else is fixed:
+//! author's choice and is kept, except that `else` joins the `}` before it and a block's `{`
+//! joins the line it belongs to (`if c {`, `fn f() {`); everything else is fixed:
 //!
 //! - indentation is four spaces per open bracket that ends its line, plus four for a line that
-//!   continues an expression of the line before;
+//!   continues an expression of the line before or a bracket opened on an earlier line;
 //! - spaces inside a line follow one table (binary operators and `=` spaced, no space inside
 //!   `()` and `[]`, one inside `{ .. }` on one line, none before `,` `;` `:`);
 //! - at most one blank line in a row, none after an opening bracket or before a closing one;
@@ -193,7 +194,12 @@ impl<'a, 'e> Printer<'a, 'e> {
         }
         let generic_close = self.generic_close(el);
         let first = self.out.is_empty();
-        if !first && el.newlines > 0 {
+        let newlines = if self.joins_previous_line(el) {
+            0
+        } else {
+            el.newlines
+        };
+        if !first && newlines > 0 {
             if let Some(open) = &closing {
                 self.add_trailing_comma(open);
             }
@@ -201,7 +207,7 @@ impl<'a, 'e> Printer<'a, 'e> {
                 && self
                     .last_token
                     .is_some_and(|(end, _)| self.out[end..].trim().is_empty());
-            let blank = el.newlines >= 2 && !after_open && !el.is_close();
+            let blank = newlines >= 2 && !after_open && !el.is_close();
             self.out.push('\n');
             if blank {
                 self.out.push('\n');
@@ -292,8 +298,44 @@ impl<'a, 'e> Printer<'a, 'e> {
         true
     }
 
+    /// `else` goes on the line of the `}` before it, and a block's `{` on the line of what
+    /// it belongs to (`if c`, `fn f()`, `struct S`, `A =>`), unless a comment is between.
+    fn joins_previous_line(&self, el: &Element<'_>) -> bool {
+        let Some(prev) = self.prev.map(|p| &self.elements[p]) else {
+            return false;
+        };
+        let Some(prev_tok) = &prev.tok else {
+            return false;
+        };
+        match el.tok {
+            Some(Tok::Else) => *prev_tok == Tok::RBrace,
+            Some(Tok::LBrace) => {
+                self.prev_generic_close
+                    || matches!(
+                        prev_tok,
+                        Tok::RParen
+                            | Tok::RBracket
+                            | Tok::Ident(_)
+                            | Tok::Int(_)
+                            | Tok::Else
+                            | Tok::FatArrow
+                            | Tok::State
+                    )
+            }
+            _ => false,
+        }
+    }
+
     /// A line that goes on with the expression of the line before.
     fn continues(&self) -> bool {
+        // Inside a bracket opened on an earlier line that did not end there: `f(a,\n b)`.
+        if self
+            .stack
+            .last()
+            .is_some_and(|o| !o.multiline && o.tok != Tok::Lt)
+        {
+            return true;
+        }
         match self.last_token_element() {
             None => false,
             Some(t) => !matches!(
@@ -356,7 +398,7 @@ impl<'a, 'e> Printer<'a, 'e> {
                 | Tok::Dot
                 | Tok::DotDot
         ) || el.generic_open
-            || generic_close
+            || (generic_close && !self.prev_generic_close)
         {
             return false;
         }
