@@ -4,12 +4,12 @@ use std::collections::{HashMap, HashSet};
 
 use lsp_types::{
     CompletionItem, CompletionItemKind, Diagnostic as LspDiagnostic, DiagnosticRelatedInformation,
-    DiagnosticSeverity, DocumentSymbol, FoldingRange, FoldingRangeKind, Hover, HoverContents,
-    Location, MarkupContent, MarkupKind, NumberOrString, OneOf, ParameterInformation,
-    ParameterLabel, SemanticToken, SemanticTokenType, SignatureHelp, SignatureInformation,
-    SymbolKind, TextEdit, WorkspaceEdit, WorkspaceSymbol,
+    DiagnosticSeverity, DiagnosticTag, DocumentHighlight, DocumentHighlightKind, DocumentSymbol,
+    FoldingRange, FoldingRangeKind, Hover, HoverContents, Location, MarkupContent, MarkupKind,
+    NumberOrString, OneOf, ParameterInformation, ParameterLabel, SemanticToken, SemanticTokenType,
+    SignatureHelp, SignatureInformation, SymbolKind, TextEdit, WorkspaceEdit, WorkspaceSymbol,
 };
-use stele_diagnostics::{Diagnostic, FileId, Severity, Span};
+use stele_diagnostics::{Code, Diagnostic, FileId, Severity, Span};
 use stele_sema::hir::{Def, Defs, ModuleId, StateFieldKind};
 use stele_sema::ty::{Ty, TyFmt};
 use stele_syntax::ast::{self, ItemKind};
@@ -97,6 +97,8 @@ fn to_lsp(a: &Analysis, idx: &LineIndex<'_>, d: &Diagnostic) -> LspDiagnostic {
         source: Some("stele".into()),
         message,
         related_information: (!related.is_empty()).then_some(related),
+        // Editors fade unused code.
+        tags: (d.code == Code::W2001).then(|| vec![DiagnosticTag::UNNECESSARY]),
         ..LspDiagnostic::default()
     }
 }
@@ -202,8 +204,23 @@ fn module_path(a: &Analysis, file: FileId) -> Option<String> {
 }
 
 pub fn hover(a: &Analysis, file: FileId, offset: usize) -> Option<Hover> {
-    let (span, word) = a.ident_at(file, offset)?;
     let checked = a.out.checked.as_ref()?;
+    let Some((span, word)) = a.ident_at(file, offset) else {
+        // A literal, an operator, a bracket: the type of the innermost expression there.
+        let (span, ty) = checked
+            .types()
+            .iter()
+            .filter(|(s, _)| s.contains(file, offset as u32))
+            .min_by_key(|(s, _)| s.end - s.start)?;
+        let idx = LineIndex::new(a.text(file));
+        return Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: format!("```stele\n{ty}\n```"),
+            }),
+            range: Some(idx.range(span.start as usize, span.end as usize)),
+        });
+    };
     let def = a.def_at(file, offset);
     let mut value = String::new();
     let found = def
@@ -238,12 +255,41 @@ pub fn hover(a: &Analysis, file: FileId, offset: usize) -> Option<Hover> {
 }
 
 pub fn definition(a: &Analysis, file: FileId, offset: usize) -> Option<Location> {
-    let (span, _) = a.ident_at(file, offset)?;
-    let def = a.uses.get(&(file, span.start)).copied().or_else(|| {
-        // On a definition itself: stay there.
-        a.kinds.contains_key(&span).then_some(span)
-    })?;
+    let (span, word) = a.ident_at(file, offset)?;
+    let def = a
+        .uses
+        .get(&(file, span.start))
+        .copied()
+        .or_else(|| {
+            // On a definition itself: stay there.
+            a.kinds.contains_key(&span).then_some(span)
+        })
+        .or_else(|| {
+            (word == "state")
+                .then(|| state_item(a).map(|(s, _)| s))
+                .flatten()
+        })?;
     Some(location(a, def))
+}
+
+/// The uses and definition of the name at the cursor, in this file.
+pub fn highlights(a: &Analysis, file: FileId, offset: usize) -> Vec<DocumentHighlight> {
+    let Some(def) = a.def_at(file, offset) else {
+        return Vec::new();
+    };
+    let idx = LineIndex::new(a.text(file));
+    a.references(def)
+        .into_iter()
+        .filter(|s| s.file == file)
+        .map(|s| DocumentHighlight {
+            range: idx.range(s.start as usize, s.end as usize),
+            kind: Some(if s == def {
+                DocumentHighlightKind::WRITE
+            } else {
+                DocumentHighlightKind::READ
+            }),
+        })
+        .collect()
 }
 
 pub fn references(a: &Analysis, file: FileId, offset: usize, with_decl: bool) -> Vec<Location> {

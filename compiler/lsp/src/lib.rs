@@ -52,6 +52,7 @@ pub fn capabilities() -> ServerCapabilities {
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         definition_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
+        document_highlight_provider: Some(OneOf::Left(true)),
         rename_provider: Some(OneOf::Right(RenameOptions {
             prepare_provider: Some(false),
             work_done_progress_options: Default::default(),
@@ -328,6 +329,13 @@ impl Server {
                 let r = self
                     .at(&p.text_document_position)
                     .map(|(a, f, o)| ide::references(&a, f, o, with_decl));
+                to_value(r)
+            }
+            "textDocument/documentHighlight" => {
+                let p: DocumentHighlightParams = params(value)?;
+                let r = self
+                    .at(&p.text_document_position_params)
+                    .map(|(a, f, o)| ide::highlights(&a, f, o));
                 to_value(r)
             }
             "textDocument/rename" => {

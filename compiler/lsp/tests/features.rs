@@ -99,6 +99,8 @@ fn hover() {
         ("Account;", 0, 0, "imported struct"),
         ("transfer", 0, 0, "transition"),
         ("state.accounts[from] =", 0, 2, "the state keyword"),
+        ("100)", 0, 1, "a literal"),
+        (">= amount", 0, 0, "an operator"),
     ];
     let mut out = String::new();
     for (needle, n, shift, what) in cases {
@@ -120,6 +122,7 @@ fn definition() {
         ("accounts[to]", 0, 0),
         ("fees", 0, 0),
         ("account::", 0, 0),
+        ("state.accounts[to]", 0, 0),
     ];
     let mut out = String::new();
     for (needle, n, shift) in cases {
@@ -535,4 +538,27 @@ fn files_changed_on_disk_are_checked_again() {
     );
     let published: Vec<serde_json::Value> = out.into_iter().map(|n| n.params).collect();
     insta::assert_snapshot!(render_diagnostics(&f, &published));
+}
+
+#[test]
+fn document_highlights() {
+    let mut f = token_at("sender", 1, 0);
+    let v = f
+        .at_cursor("textDocument/documentHighlight", json!({}))
+        .unwrap();
+    let uri = f.uri(&f.cursor_file.clone());
+    let out: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            let loc = json!({"uri": uri.as_str(), "range": h["range"]});
+            format!(
+                "{} {}",
+                f.place(&loc),
+                if h["kind"] == 3 { "write" } else { "read" }
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(out.join("\n"));
 }
