@@ -1,5 +1,6 @@
 //! Edit -> diagnostics latency: one `didChange` of the largest example's main file, answered
-//! with its published diagnostics (a full check of the chain, the standard library included).
+//! with its published diagnostics (a full check of the chain, the standard library included);
+//! and the cost lenses after an edit, which need a compile and a circuit layout.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -46,6 +47,29 @@ fn edit_to_diagnostics(c: &mut Criterion) {
             black_box(out)
         })
     });
+    // Cost lenses after an edit: a full compile and a circuit layout, computed once per version.
+    let mut group = c.benchmark_group("vm");
+    group.sample_size(10);
+    group.bench_function("didChange -> codeLens (compile + circuit layout)", |b| {
+        b.iter(|| {
+            version += 1;
+            let body = if version % 2 == 0 { &edited } else { &text };
+            server.handle_notification(
+                "textDocument/didChange",
+                json!({"textDocument": {"uri": uri.as_str(), "version": version},
+                    "contentChanges": [{"text": body}]}),
+            );
+            let lenses = server
+                .handle_request(
+                    "textDocument/codeLens",
+                    json!({"textDocument": {"uri": uri.as_str()}}),
+                )
+                .unwrap();
+            assert!(!lenses.as_array().unwrap().is_empty());
+            black_box(lenses)
+        })
+    });
+    group.finish();
 }
 
 criterion_group!(benches, edit_to_diagnostics);
