@@ -50,9 +50,20 @@ pub fn write_std(dir: &Path) {
     for (stem, text) in STD_LIB {
         let path = dir.join(format!("{stem}.stele"));
         if std::fs::read_to_string(&path).ok().as_deref() != Some(*text) {
-            // Best effort: without the files, definitions in std have nowhere to lead.
+            // Best effort: without the files, definitions in std have nowhere to lead. They are
+            // made read-only, so editors show them so.
+            set_readonly(&path, false);
             let _ = std::fs::write(&path, text);
+            set_readonly(&path, true);
         }
+    }
+}
+
+fn set_readonly(path: &Path, readonly: bool) {
+    if let Ok(meta) = std::fs::metadata(path) {
+        let mut perms = meta.permissions();
+        perms.set_readonly(readonly);
+        let _ = std::fs::set_permissions(path, perms);
     }
 }
 

@@ -154,6 +154,7 @@ fn definition_into_std_opens_a_readonly_copy_that_itself_works() {
             .unwrap()
             .1
     );
+    assert!(std::fs::metadata(&path).unwrap().permissions().readonly());
     // Hover inside the std file.
     let line = text.lines().position(|l| l.starts_with("fn max")).unwrap();
     let hover = f
