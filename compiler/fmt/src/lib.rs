@@ -33,7 +33,7 @@ pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
     let lexed = lexer::lex(file, text);
     let marks = marks::Marks::collect(&ast, &lexed.tokens);
     let elements = elements(text, &lexed.tokens, &lexed.comments, &marks);
-    Ok(Printer::new(text, &elements).run())
+    Ok(Printer::new(&elements).run())
 }
 
 /// Whether `text` is already in the formatter's layout (`false` also for a file that does not
@@ -139,7 +139,7 @@ struct Printer<'a, 'e> {
 }
 
 impl<'a, 'e> Printer<'a, 'e> {
-    fn new(_text: &'a str, elements: &'e [Element<'a>]) -> Self {
+    fn new(elements: &'e [Element<'a>]) -> Self {
         Printer {
             elements,
             out: String::new(),
