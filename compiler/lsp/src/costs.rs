@@ -95,6 +95,9 @@ fn compute(a: &Analysis, path: &Path) -> Option<Vec<CodeLens>> {
             ),
         ));
     }
+    // Per line: the rows in each transition that runs it (a helper function's lines run in
+    // every transition that calls it).
+    let mut lines: std::collections::BTreeMap<u32, Vec<(&str, usize)>> = Default::default();
     for (function, t) in program.transitions.iter().zip(&report.transitions) {
         if function.loc.file == here {
             out.push(lens(
@@ -106,11 +109,19 @@ fn compute(a: &Analysis, path: &Path) -> Option<Vec<CodeLens>> {
             ));
         }
         for l in t.lines.iter().filter(|l| l.file == here) {
-            out.push(lens(
-                l.line.saturating_sub(1),
-                format!("{} row{}", l.rows, plural(l.rows)),
-            ));
+            lines.entry(l.line).or_default().push((&t.name, l.rows));
         }
+    }
+    for (line, uses) in lines {
+        let title = match uses.as_slice() {
+            [(_, rows)] => format!("{rows} row{}", plural(*rows)),
+            _ => uses
+                .iter()
+                .map(|(name, rows)| format!("{rows} row{} in `{name}`", plural(*rows)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        out.push(lens(line.saturating_sub(1), title));
     }
     out.sort_by_key(|l| l.range.start.line);
     Some(out)

@@ -466,6 +466,38 @@ fn cost_lenses_match_stele_info() {
     insta::assert_snapshot!(out.join("\n"));
 }
 
+/// The lenses of a module without transitions: its function's lines, in each transition that
+/// calls it.
+#[test]
+fn cost_lenses_of_a_helper_module() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/token");
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+    let account = read("src/account.stele");
+    let spec = format!(
+        "//- Stele.toml\n{}//- src/main.stele\n{}//- src/account.stele\n{account}$0",
+        read("Stele.toml"),
+        read("src/main.stele")
+    );
+    let mut f = fixture(&spec);
+    let v = f.doc_request("textDocument/codeLens").unwrap();
+    let lines: Vec<&str> = account.lines().collect();
+    let out: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let line = l["range"]["start"]["line"].as_u64().unwrap() as usize;
+            format!(
+                "{:>3} {} | {}",
+                line + 1,
+                l["command"]["title"].as_str().unwrap(),
+                lines[line]
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(out.join("\n"));
+}
+
 #[test]
 fn lone_file_and_unknown_methods() {
     let dir = tempfile::tempdir().unwrap();
