@@ -3,6 +3,7 @@
 
 mod block;
 mod commands;
+mod editor;
 mod ethereum;
 mod prover;
 
@@ -133,6 +134,16 @@ enum Command {
         #[arg(default_value = ".")]
         path: PathBuf,
     },
+    /// Format `.stele` files in place: one file, or every file under a folder.
+    Fmt {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Change nothing; list the files that are not formatted and fail if there are any.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run the language server on standard input and output (for editors).
+    Lsp,
     /// Generate the chain's verifier and settlement contracts for Ethereum: Solidity sources
     /// and creation bytecode in `target/evm/` (needs Node.js and `npm ci --prefix runtime/evm/solc`).
     Verifier {
@@ -296,6 +307,8 @@ fn main() -> ExitCode {
             block,
             color,
         ),
+        Command::Fmt { path, check } => editor::fmt(&path, check, color),
+        Command::Lsp => editor::lsp(),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -17,6 +17,7 @@ use halo2_proofs::plonk::{Circuit, ConstraintSystem, VerifyingKey, keygen_pk, ke
 use halo2_proofs::poly::commitment::Params;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use stele_circuit::block::{BlockCircuit, BlockError, fingerprint};
+use stele_circuit::costs::CostReport;
 use stele_circuit::files::{self, FileError, ProofFile};
 use stele_circuit::proof;
 use stele_driver::Sources;
@@ -441,11 +442,8 @@ pub(crate) fn hex(x: &Fr) -> String {
 }
 
 /// Rows of one slot by source line, per transition (`BlockCircuit::slot_costs`).
-fn print_line_costs(chain: &Chain) -> Outcome {
+fn print_line_costs(chain: &Chain, report: &CostReport) {
     let program = &chain.program;
-    let costs = BlockCircuit::without_witness(program, chain.chain_id, 1)
-        .slot_costs()
-        .map_err(|e| fail(format!("cannot build the block circuit: {e}")))?;
     let text_of = |file: u32, line: u32| -> Option<String> {
         let name = program.files.get(file as usize)?;
         let source = chain.sources.files.iter().find(|f| &f.name == name)?;
@@ -454,50 +452,33 @@ fn print_line_costs(chain: &Chain) -> Outcome {
     };
     println!();
     println!("rows by source line, in one slot (a map path shared by transitions counts for each)");
-    for (t, function) in program.transitions.iter().enumerate() {
-        let mut lines: std::collections::BTreeMap<(u32, u32), usize> = Default::default();
-        *lines
-            .entry((function.loc.file, function.loc.line))
-            .or_default() += costs.params[t];
-        for (inst, rows) in function.body.iter().zip(&costs.insts[t]) {
-            let loc = inst.loc.unwrap_or(function.loc);
-            *lines.entry((loc.file, loc.line)).or_default() += rows;
-        }
-        println!("{}", function.name);
-        for ((file, line), rows) in lines.into_iter().filter(|(_, r)| *r > 0) {
+    for t in &report.transitions {
+        println!("{}", t.name);
+        for l in &t.lines {
             let place = format!(
-                "{}:{line}",
-                program.files.get(file as usize).map_or("?", |f| f.as_str())
+                "{}:{}",
+                program
+                    .files
+                    .get(l.file as usize)
+                    .map_or("?", |f| f.as_str()),
+                l.line
             );
-            let text = text_of(file, line).unwrap_or_default();
-            println!("  {place:<22} {rows:>6}  {}", text.trim());
+            let text = text_of(l.file, l.line).unwrap_or_default();
+            println!("  {place:<22} {:>6}  {}", l.rows, text.trim());
         }
     }
     println!(
         "(the slot itself: selector bits and transaction commitment, {} rows)",
-        costs.overhead
+        report.slot_overhead
     );
-    Ok(())
 }
 
 pub fn info(path: &Path, color: bool) -> Outcome {
     let chain = Chain::load(path, color)?;
     let program = &chain.program;
     chain.k()?;
-    let mut rows_of = Vec::new();
-    for t in &program.transitions {
-        // The transition alone, as one slot: what one more slot adds to a block of a program
-        // with only this transition.
-        let alone = Program {
-            transitions: vec![t.clone()],
-            ..program.clone()
-        };
-        let one = BlockCircuit::without_witness(&alone, chain.chain_id, 1).rows();
-        let two = BlockCircuit::without_witness(&alone, chain.chain_id, 2).rows();
-        // The `k` a block of `block_size` slots would need if the chain had only this kind.
-        let k = BlockCircuit::without_witness(&alone, chain.chain_id, chain.block_size).k();
-        rows_of.push((two.saturating_sub(one), k));
-    }
+    let report = stele_circuit::costs::cost_report(program, chain.chain_id, chain.block_size)
+        .map_err(|e| fail(format!("cannot build the block circuit: {e}")))?;
     let width = program
         .transitions
         .iter()
@@ -514,20 +495,13 @@ pub fn info(path: &Path, color: bool) -> Outcome {
         "rows alone",
         format!("k alone×{}", chain.block_size)
     );
-    for ((t, (rows, k)), roles) in program.transitions.iter().zip(&rows_of).zip(&plan.roles) {
+    for t in &report.transitions {
         println!(
             "{:<width$}  {:>15}  {:>12}  {:>10}  {:>10}",
-            t.name,
-            t.body.len(),
-            roles.len(),
-            rows,
-            k
+            t.name, t.ir_instructions, t.map_accesses, t.rows_alone, t.k_alone
         );
     }
-    // One slot of the real chain: every transition, sharing the map ports.
-    let slot = BlockCircuit::without_witness(program, chain.chain_id, 2)
-        .rows()
-        .saturating_sub(BlockCircuit::without_witness(program, chain.chain_id, 1).rows());
+    let slot = report.slot_rows;
     let map_names = program
         .state
         .iter()
@@ -546,12 +520,11 @@ pub fn info(path: &Path, color: bool) -> Outcome {
             .collect();
         println!("  {:<17} `{name}`: {}", "map ports", kinds.join(", "));
     }
-    print_line_costs(&chain)?;
-    let circuit = chain.keygen_circuit();
+    print_line_costs(&chain, &report);
     let mut cs = ConstraintSystem::<Fr>::default();
     BlockCircuit::configure(&mut cs);
-    let k = circuit.k();
-    let rows = circuit.rows();
+    let k = report.k;
+    let rows = report.block_rows;
     // Slots beyond `block_size` that still fit `k`: a larger block for the same proving time.
     let usable = (1usize << k).saturating_sub(cs.blinding_factors() + 1);
     let fixed = rows.saturating_sub(chain.block_size * slot);

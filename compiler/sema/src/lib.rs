@@ -44,6 +44,7 @@ pub struct Checked {
     definitions: Vec<(Span, Span)>,
     types: Vec<(Span, String)>,
     docs: Vec<(Span, String)>,
+    imports: Vec<Vec<(String, hir::Def, Span)>>,
 }
 
 impl Checked {
@@ -61,6 +62,11 @@ impl Checked {
     /// `//!` module docs) and the text.
     pub fn docs(&self) -> &[(Span, String)] {
         &self.docs
+    }
+
+    /// The names `use` brings into module `m` that resolved: name, definition and its span.
+    pub fn imports(&self, m: hir::ModuleId) -> &[(String, hir::Def, Span)] {
+        self.imports.get(m.0 as usize).map_or(&[], Vec::as_slice)
     }
 
     /// The definition of the name used at `offset` in `file`, if any (innermost use).
@@ -92,6 +98,15 @@ pub fn check(db: &SourceDb, modules: Vec<ModuleSource>) -> (Checked, Vec<Diagnos
         definitions: cx.definitions,
         types: cx.types,
         docs: cx.docs,
+        imports: cx
+            .imports
+            .iter()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|i| i.result.map(|(d, s)| (i.name.clone(), d, s)))
+                    .collect()
+            })
+            .collect(),
     };
     (checked, cx.diags)
 }

@@ -40,6 +40,9 @@ macro_rules! tokens {
             }
         }
 
+        /// How every keyword and punctuation token is written.
+        pub const TOKEN_TEXTS: &[&str] = &[$($text,)*];
+
         /// The keyword (or punctuation) token written `text`.
         fn keyword(text: &str) -> Option<Tok> {
             match text {
@@ -126,8 +129,17 @@ tokens! {
     ShrEq = ">>=",
 }
 
+/// The keywords: the words among [`TOKEN_TEXTS`] (including Rust keywords Stele reads only to
+/// explain them).
+pub fn keywords() -> impl Iterator<Item = &'static str> {
+    TOKEN_TEXTS
+        .iter()
+        .copied()
+        .filter(|t| t.starts_with(|c: char| c.is_ascii_alphabetic()))
+}
+
 /// Words that are not Stele syntax; using one is an `E0007` error.
-const RESERVED: &[&str] = &[
+pub const RESERVED: &[&str] = &[
     "dyn", "extern", "impl", "mod", "move", "ref", "self", "Self", "static", "super", "trait",
     "type", "unsafe", "where", "yield", "async", "await",
 ];
@@ -151,6 +163,9 @@ pub struct Lexed {
     pub file_docs: Vec<String>,
     /// `///` lines, keyed by the start offset of the token that follows them.
     pub docs: BTreeMap<usize, Vec<String>>,
+    /// `(start, end)` byte offsets of every comment (line, block and doc comments), in order:
+    /// the formatter and the language server keep them.
+    pub comments: Vec<(usize, usize)>,
     pub diagnostics: Vec<Diagnostic>,
     /// The file ends inside a string or block comment.
     pub ended_in_literal: bool,
@@ -168,6 +183,7 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
             tokens: Vec::with_capacity(text.len() / 5),
             file_docs: Vec::new(),
             docs: BTreeMap::new(),
+            comments: Vec::new(),
             diagnostics: Vec::new(),
             ended_in_literal: false,
         },
@@ -246,6 +262,7 @@ impl Lexer<'_> {
             .find('\n')
             .map_or(self.text.len(), |i| start + i);
         self.pos = end;
+        self.out.comments.push((start, end));
         let body = &self.text[start..end];
         let doc_text = |rest: &str| {
             let rest = rest.trim_end_matches('\r');
@@ -279,6 +296,7 @@ impl Lexer<'_> {
                     depth -= 1;
                     self.pos += 2;
                     if depth == 0 {
+                        self.out.comments.push((start, self.pos));
                         return;
                     }
                 }
@@ -286,6 +304,7 @@ impl Lexer<'_> {
             }
         }
         self.out.ended_in_literal = true;
+        self.out.comments.push((start, self.pos));
         self.error(
             Code::E0004,
             "unterminated block comment",
