@@ -17,6 +17,7 @@
 //! few columns between all of them (the Ethereum verifier's size grows with columns).
 
 pub mod block;
+pub mod eddsa;
 pub mod files;
 pub mod gates;
 pub mod lower;
