@@ -108,8 +108,8 @@ fn split128(x: &Fr) -> (Fr, Fr) {
     lo[..16].copy_from_slice(&bytes[..16]);
     hi[..16].copy_from_slice(&bytes[16..]);
     (
-        Fr::from_repr(hi.into()).expect("below 2^128"),
-        Fr::from_repr(lo.into()).expect("below 2^128"),
+        Fr::from_repr(hi).expect("below 2^128"),
+        Fr::from_repr(lo).expect("below 2^128"),
     )
 }
 
@@ -125,7 +125,7 @@ fn l_minus_one() -> Fr {
     for (i, limb) in l.iter().enumerate() {
         bytes[8 * i..8 * i + 8].copy_from_slice(&limb.to_le_bytes());
     }
-    Fr::from_repr(bytes.into()).expect("l < p") - Fr::ONE
+    Fr::from_repr(bytes).expect("l < p") - Fr::ONE
 }
 
 /// The result of a strict split: the bits (least significant first) and the halves.
@@ -171,7 +171,7 @@ fn split_strict(ctx: &mut GateCtx<'_, '_>, x: &Var) -> Split {
 /// `Σ bits[i]·2^i` by Horner's rule from the top, two bits per full row
 /// (`acc' = 4·acc + 2·b_hi + b_lo`). `bits.len()` is even.
 fn horner(ctx: &mut GateCtx<'_, '_>, bits: &[Bit]) -> Var {
-    debug_assert!(bits.len() % 2 == 0 && !bits.is_empty());
+    debug_assert!(bits.len().is_multiple_of(2) && !bits.is_empty());
     let mut acc: Option<Var> = None;
     for pair in bits.rchunks(2) {
         let (lo, hi) = (&pair[0], &pair[1]);
