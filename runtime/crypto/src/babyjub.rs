@@ -103,18 +103,19 @@ impl Point {
     }
 
     /// `k·P` for the integer `k` given by its little-endian bytes (double-and-add from the
-    /// top bit).
+    /// top bit, in extended coordinates: one inversion in all). `self` must be on the curve.
     pub fn mul_le_bytes(&self, k: &[u8]) -> Point {
-        let mut acc = Point::IDENTITY;
+        let base = Extended::from(*self);
+        let mut acc = Extended::from(Point::IDENTITY);
         for byte in k.iter().rev() {
             for i in (0..8).rev() {
-                acc = acc.double();
+                acc = acc.add(&acc);
                 if (byte >> i) & 1 == 1 {
-                    acc = acc.add(self);
+                    acc = acc.add(&base);
                 }
             }
         }
-        acc
+        acc.to_affine()
     }
 
     /// `k·P` for the canonical integer of the field element `k`.
@@ -125,5 +126,54 @@ impl Point {
     /// `8·P`: zero for the points of small order (those with `8·P = (0, 1)`).
     pub fn mul_cofactor(&self) -> Point {
         self.double().double().double()
+    }
+}
+
+/// Extended twisted Edwards coordinates `(X : Y : Z : T)` with `x = X/Z`, `y = Y/Z`,
+/// `x·y = T/Z`, and the unified addition of Hisil, Wong, Carter and Dawson (2008), complete on
+/// this curve for the same reason as [`Point::add`].
+#[derive(Clone, Copy, Debug)]
+struct Extended {
+    x: Fr,
+    y: Fr,
+    z: Fr,
+    t: Fr,
+}
+
+impl From<Point> for Extended {
+    fn from(p: Point) -> Extended {
+        Extended {
+            x: p.x,
+            y: p.y,
+            z: Fr::ONE,
+            t: p.x * p.y,
+        }
+    }
+}
+
+impl Extended {
+    fn add(&self, o: &Extended) -> Extended {
+        let a = self.x * o.x;
+        let b = self.y * o.y;
+        let c = coeff_d() * self.t * o.t;
+        let d = self.z * o.z;
+        let e = (self.x + self.y) * (o.x + o.y) - a - b;
+        let f = d - c;
+        let g = d + c;
+        let h = b - coeff_a() * a;
+        Extended {
+            x: e * f,
+            y: g * h,
+            t: e * h,
+            z: f * g,
+        }
+    }
+
+    fn to_affine(self) -> Point {
+        let inv = self.z.invert().unwrap_or(Fr::ZERO);
+        Point {
+            x: self.x * inv,
+            y: self.y * inv,
+        }
     }
 }
