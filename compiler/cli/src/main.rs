@@ -3,6 +3,7 @@
 
 mod block;
 mod commands;
+mod keys;
 mod prover;
 
 use std::path::PathBuf;
@@ -127,6 +128,34 @@ enum Command {
         #[arg(default_value = ".")]
         path: PathBuf,
     },
+    /// Baby Jubjub keys for `std::eddsa` signatures.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Sign a message with EdDSA-Poseidon (circomlibjs's `signPoseidon`); prints the signature
+    /// as the JSON of a `std::eddsa::Signature` argument.
+    Sign {
+        /// The key file (from `stele key new`).
+        #[arg(long)]
+        key: PathBuf,
+        /// The message, one field element.
+        #[arg(long, conflicts_with = "hash")]
+        msg: Option<String>,
+        /// Sign `poseidon([A, B, ...])` of these comma-separated field elements (1 to 16).
+        #[arg(long, value_name = "A,B,...")]
+        hash: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Create a random key; with `--out`, write the key file there and print the public key.
+    New {
+        /// Where to write the key file (never over an existing file).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -201,6 +230,10 @@ fn main() -> ExitCode {
             keys,
         } => prover::verify(&path, &proof, params, keys, color),
         Command::Info { path } => prover::info(&path, color),
+        Command::Key {
+            command: KeyCommand::New { out },
+        } => keys::key_new(out),
+        Command::Sign { key, msg, hash } => keys::sign(&key, msg, hash),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
