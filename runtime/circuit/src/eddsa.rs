@@ -38,9 +38,12 @@
 //!
 //! # Cost
 //!
-//! 6,225 rows per verification (pinned by `rows_per_verification` in `tests/eddsa.rs`), the
-//! Poseidon of the challenge not included: about 3,540 for `h·(8·A)`, 1,760 for `S·B8`, about
-//! 390 for each 254-bit split with its comparisons, and the rest for the checks.
+//! 6,161 rows per verification (pinned by `rows_per_verification` in `tests/eddsa.rs`), the
+//! Poseidon of the challenge not included (with it, 6,902 rows, `k = 13` alone; one proof about
+//! 1.6 s on two cores, `benches/std_gadgets.rs`). By part: `h·(8·A)` 3,544 rows, `S·B8` 1,773,
+//! the two 254-bit splits with their comparisons about 800, the curve checks, `8·A`, the last
+//! addition and the comparisons about 50; some abc rows share rows of range checks, so the total
+//! is a little below the sum.
 //!
 //! # Fault-injection labels
 //!
