@@ -53,9 +53,10 @@
 //! curve), `eddsa.cond.x`, `eddsa.cond.y` (conditional point), `eddsa.add.x1y2`,
 //! `eddsa.add.y1x2`, `eddsa.add.x1x2`, `eddsa.add.y1y2`, `eddsa.add.tau`, `eddsa.add.x3`,
 //! `eddsa.add.y3`, `eddsa.dbl.xy`, `eddsa.dbl.xx`, `eddsa.dbl.yy`, `eddsa.dbl.x3`,
-//! `eddsa.dbl.y3`, `eddsa.fixed.x`, `eddsa.fixed.y` (the first fixed-base point), and the
-//! gadgets' own (`const`, `is_zero.*`, `is_equal.*`, `lt.*`, `range.z`, `and.out`, `or.out`,
-//! `not.out`).
+//! `eddsa.dbl.y3`, `eddsa.fixed.y` (with `mul_const.out`, the first fixed-base point), and
+//! the gadgets' own (`const`, `is_zero.*`, `is_equal.*`, `lt.*`, `range.z`, `and.out`,
+//! `or.out`, `not.out`). Every kind is tampered in `tampered_cells_are_rejected`, except the
+//! inverse witnesses of `is_zero`/`is_equal` at a zero difference, which no constraint reads.
 
 use std::sync::OnceLock;
 
