@@ -30,17 +30,20 @@
 //!   points on the curve (`d` is not a square), so `x₃, y₃` are determined.
 //! - **Doubling** on the curve (`x₃ = 2xy/(a·x² + y²)`, `y₃ = (y² − a·x²)/(2 − a·x² − y²)`):
 //!   `xy`, `x²`, `y²`, then one abc row for each coordinate: 5 rows.
-//! - **`h·(8·A)`**: double-and-add from the top bit, adding `b ? Q : (0, 1)` (2 abc rows for
-//!   the conditional point, then an addition): 14 rows per bit (the top bit: 2).
-//! - **`S·B8`**: fixed base, bit `i` adds `b_i ? 2^i·B8 : (0, 1)`, whose coordinates are
-//!   `b_i·X_i` and `1 + b_i·(Y_i − 1)` for constants `X_i, Y_i`: they fold into the four product
-//!   rows (`x₁·y₂ = x₁ + (Y_i − 1)·x₁·b_i`, one row), so 7 rows per bit (bit 0: 2).
+//! - **`h·(8·A)`**: double-and-add from the top, two bits `(b0, b1)` per step over the table
+//!   `[(0, 1), Q, 2Q, 3Q]` (`2Q`, `3Q` computed once, 12 rows): two doublings, the entry
+//!   `b1 ? (b0 ? 3Q : 2Q) : (b0 ? Q : (0, 1))` (6 rows), an addition: 23 rows per two bits
+//!   (the top two: 6).
+//! - **`S·B8`**: fixed base, window `j` adds `(b0 + 2·b1)·4^j·B8`, whose coordinates are
+//!   constants interpolated over the bits (`c0 + b0·(c1 − c0) + b1·(c2 − c0) +
+//!   b0·b1·(c3 − c2 − c1 + c0)`: the product `b0·b1`, then one full row per coordinate), then an
+//!   addition: 10 rows per two bits (the first two: 3).
 //!
 //! # Cost
 //!
-//! 6,161 rows per verification (pinned by `rows_per_verification` in `tests/eddsa.rs`), the
-//! Poseidon of the challenge not included (with it, 6,902 rows, `k = 13` alone; one proof about
-//! 1.6 s on two cores, `benches/std_gadgets.rs`). By part: `h·(8·A)` 3,544 rows, `S·B8` 1,773,
+//! 5,023 rows per verification (pinned by `rows_per_verification` in `tests/eddsa.rs`), the
+//! Poseidon of the challenge not included (with it, 5,764 rows, `k = 13` alone; one proof about
+//! 2 s on two cores, `benches/std_gadgets.rs`). By part: `h·(8·A)` 2,916 rows, `S·B8` 1,263,
 //! the two 254-bit splits with their comparisons about 800, the curve checks, `8·A`, the last
 //! addition and the comparisons about 50; some abc rows share rows of range checks, so the total
 //! is a little below the sum.
@@ -53,10 +56,11 @@
 //! curve), `eddsa.cond.x`, `eddsa.cond.y` (conditional point), `eddsa.add.x1y2`,
 //! `eddsa.add.y1x2`, `eddsa.add.x1x2`, `eddsa.add.y1y2`, `eddsa.add.tau`, `eddsa.add.x3`,
 //! `eddsa.add.y3`, `eddsa.dbl.xy`, `eddsa.dbl.xx`, `eddsa.dbl.yy`, `eddsa.dbl.x3`,
-//! `eddsa.dbl.y3`, `eddsa.fixed.y` (with `mul_const.out`, the first fixed-base point), and
-//! the gadgets' own (`const`, `is_zero.*`, `is_equal.*`, `lt.*`, `range.z`, `and.out`,
-//! `or.out`, `not.out`). Every kind is tampered in `tampered_cells_are_rejected`, except the
-//! inverse witnesses of `is_zero`/`is_equal` at a zero difference, which no constraint reads.
+//! `eddsa.dbl.y3`, `eddsa.win.b0b1`, `eddsa.win.x`, `eddsa.win.y` (fixed-base window
+//! points), and the gadgets' own (`select.out` for the variable-base window points, `const`,
+//! `is_zero.*`, `is_equal.*`, `lt.*`, `range.z`, `and.out`, `or.out`, `not.out`). Every kind
+//! is tampered in `tampered_cells_are_rejected`, except the inverse witnesses of
+//! `is_zero`/`is_equal` at a zero difference, which no constraint reads.
 
 use std::sync::OnceLock;
 
@@ -346,28 +350,6 @@ pub fn add(ctx: &mut GateCtx<'_, '_>, p: &PointVar, q: &PointVar) -> PointVar {
     add_finish(ctx, &x1y2, &y1x2, &x1x2, &y1y2)
 }
 
-/// `p + (b ? C : (0, 1))` for a constant point `C` on the curve. 7 rows.
-fn add_fixed(ctx: &mut GateCtx<'_, '_>, p: &PointVar, b: &Bit, c: &Point) -> PointVar {
-    let one = Fr::ONE;
-    // x1·y2 = x1 + (Cy − 1)·x1·b, y1·y2 = y1 + (Cy − 1)·y1·b.
-    let affine = |ctx: &mut GateCtx<'_, '_>, v: &Var, label| {
-        let q = Q {
-            a: one,
-            ab: c.y - one,
-            c: -one,
-            ..Q::ZERO
-        };
-        let value = v.value() + Value::known(c.y - one) * v.value() * b.value();
-        let cells = ctx.gate3(q, In::Copy(v), In::Copy(b), In::New(label, value));
-        slot(&cells, 2)
-    };
-    let x1y2 = affine(ctx, &p.x, "eddsa.add.x1y2");
-    let y1x2 = product(ctx, c.x, &p.y, b, "eddsa.add.y1x2");
-    let x1x2 = product(ctx, c.x, &p.x, b, "eddsa.add.x1x2");
-    let y1y2 = affine(ctx, &p.y, "eddsa.add.y1y2");
-    add_finish(ctx, &x1y2, &y1x2, &x1x2, &y1y2)
-}
-
 /// `2·p` for a point on the curve. 5 rows.
 pub fn double(ctx: &mut GateCtx<'_, '_>, p: &PointVar) -> PointVar {
     let xy = product(ctx, Fr::ONE, &p.x, &p.y, "eddsa.dbl.xy");
@@ -414,46 +396,96 @@ pub fn double(ctx: &mut GateCtx<'_, '_>, p: &PointVar) -> PointVar {
     }
 }
 
-/// `Σ b_i·2^i · q` for bits least significant first, by double-and-add from the top.
+/// `Σ b_i·2^i · q` for an even number of bits (least significant first): double-and-add from
+/// the top, two bits per step, over the table `[(0, 1), q, 2q, 3q]`.
 fn mul_var(ctx: &mut GateCtx<'_, '_>, bits: &[Bit], q: &PointVar) -> PointVar {
-    let mut iter = bits.iter().rev();
-    let top = iter.next().expect("at least one bit");
-    let mut acc = cond_point(ctx, top, q, ("eddsa.cond.x", "eddsa.cond.y"));
-    for b in iter {
-        let doubled = double(ctx, &acc);
-        let term = cond_point(ctx, b, q, ("eddsa.cond.x", "eddsa.cond.y"));
-        acc = add(ctx, &doubled, &term);
+    let q2 = double(ctx, q);
+    let q3 = add(ctx, &q2, q);
+    let mut windows = bits.chunks(2).rev();
+    let top = windows.next().expect("at least one window");
+    let mut acc = var_window_point(ctx, &top[0], &top[1], q, &q2, &q3);
+    for w in windows {
+        let twice = double(ctx, &acc);
+        let four = double(ctx, &twice);
+        let term = var_window_point(ctx, &w[0], &w[1], q, &q2, &q3);
+        acc = add(ctx, &four, &term);
     }
     acc
 }
 
-/// `Σ b_i·2^i · B8` for bits least significant first.
-fn mul_b8(ctx: &mut GateCtx<'_, '_>, bits: &[Bit]) -> PointVar {
-    let powers = b8_powers();
-    let first = &powers[0];
-    // b_0 ? B8 : (0, 1).
-    let x = ctx.mul_const(&bits[0], first.x);
-    let q = Q {
-        a: first.y - Fr::ONE,
-        b: -Fr::ONE,
-        k: Fr::ONE,
-        ..Q::ZERO
-    };
-    let value = bits[0].value() * Value::known(first.y - Fr::ONE) + Value::known(Fr::ONE);
-    let cells = ctx.gate3(
-        q,
-        In::Copy(&bits[0]),
-        In::New("eddsa.fixed.y", value),
-        In::Skip,
-    );
-    let mut acc = PointVar {
-        x,
-        y: slot(&cells, 1),
-    };
-    for (b, c) in bits.iter().zip(powers).skip(1) {
-        acc = add_fixed(ctx, &acc, b, c);
+/// `(b0 + 2·b1)·q` from the table: `b1 ? (b0 ? 3q : 2q) : (b0 ? q : (0, 1))`. 6 rows.
+fn var_window_point(
+    ctx: &mut GateCtx<'_, '_>,
+    b0: &Bit,
+    b1: &Bit,
+    q: &PointVar,
+    q2: &PointVar,
+    q3: &PointVar,
+) -> PointVar {
+    let low = cond_point(ctx, b0, q, ("eddsa.cond.x", "eddsa.cond.y"));
+    let high_x = ctx.select(b0, &q3.x, &q2.x);
+    let high_y = ctx.select(b0, &q3.y, &q2.y);
+    PointVar {
+        x: ctx.select(b1, &high_x, &low.x),
+        y: ctx.select(b1, &high_y, &low.y),
     }
-    acc
+}
+
+/// `Σ b_i·2^i · B8` for an even number of bits (least significant first), two bits per
+/// step: window `j` adds `(b0 + 2·b1)·4^j·B8`, whose coordinates are constants interpolated
+/// over the two bits (3 rows), with a complete addition (7 rows).
+fn mul_b8(ctx: &mut GateCtx<'_, '_>, bits: &[Bit]) -> PointVar {
+    let mut acc: Option<PointVar> = None;
+    for (j, w) in bits.chunks(2).enumerate() {
+        let term = fixed_window_point(ctx, &w[0], &w[1], &b8_window_table(j));
+        acc = Some(match acc {
+            None => term,
+            Some(acc) => add(ctx, &acc, &term),
+        });
+    }
+    acc.expect("at least one window")
+}
+
+/// `[(0, 1), P, 2P, 3P]` for `P = 4^j·B8`.
+fn b8_window_table(j: usize) -> [Point; 4] {
+    let p = b8_powers()[2 * j];
+    let p2 = p.double();
+    [Point::IDENTITY, p, p2, p2.add(&p)]
+}
+
+/// The table entry `t[b0 + 2·b1]` of constant points: each coordinate is
+/// `c0 + b0·(c1 − c0) + b1·(c2 − c0) + b0·b1·(c3 − c2 − c1 + c0)`, one full row after the
+/// product `b0·b1`. 3 rows.
+fn fixed_window_point(ctx: &mut GateCtx<'_, '_>, b0: &Bit, b1: &Bit, t: &[Point; 4]) -> PointVar {
+    let both = product(ctx, Fr::ONE, b0, b1, "eddsa.win.b0b1");
+    let mut coordinate = |c: [Fr; 4], label| {
+        let [c0, c1, c2, c3] = c;
+        let q = Q {
+            a: c1 - c0,
+            b: c2 - c0,
+            c: c3 - c2 - c1 + c0,
+            d: -Fr::ONE,
+            k: c0,
+            ..Q::ZERO
+        };
+        let value = Value::known(c0)
+            + b0.value() * Value::known(c1 - c0)
+            + b1.value() * Value::known(c2 - c0)
+            + both.value() * Value::known(c3 - c2 - c1 + c0);
+        let cells = ctx.gate4(
+            q,
+            [
+                In::Copy(b0),
+                In::Copy(b1),
+                In::Copy(&both),
+                In::New(label, value),
+            ],
+        );
+        slot(&cells, 3)
+    };
+    let x = coordinate(t.map(|p| p.x), "eddsa.win.x");
+    let y = coordinate(t.map(|p| p.y), "eddsa.win.y");
+    PointVar { x, y }
 }
 
 /// `on ? p : (0, 1)`. 2 abc rows.

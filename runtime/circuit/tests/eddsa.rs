@@ -289,7 +289,7 @@ fn random_signatures_agree_with_the_executor() {
 fn rows_per_verification() {
     let valid = valid_cases();
     let (verify, _) = total_rows(&valid[..1]);
-    assert_eq!(verify, 6161, "rows of one verification");
+    assert_eq!(verify, 5023, "rows of one verification");
 }
 
 /// Every witness cell kind of the chip, tampered in one valid verification, is rejected.
@@ -317,15 +317,19 @@ fn tampered_cells_are_rejected() {
         ("eddsa.add.tau", 20),
         ("eddsa.add.x3", 20),
         ("eddsa.add.y3", 20),
-        ("eddsa.add.x3", 400),
-        ("eddsa.add.y3", 400),
+        ("eddsa.add.x3", 200),
+        ("eddsa.add.y3", 200),
         ("eddsa.dbl.xy", 7),
         ("eddsa.dbl.xx", 7),
         ("eddsa.dbl.yy", 7),
         ("eddsa.dbl.x3", 0),
         ("eddsa.dbl.y3", 100),
-        ("eddsa.fixed.y", 0),
-        ("mul_const.out", 0),
+        ("eddsa.win.b0b1", 5),
+        ("eddsa.win.x", 5),
+        ("eddsa.win.y", 5),
+        ("eddsa.win.x", 0),
+        ("select.out", 10),
+        ("select.out", 11),
         ("is_zero.out", 0),
         ("is_zero.inv", 2),
         ("const", 0),
