@@ -5,6 +5,7 @@ mod block;
 mod commands;
 mod editor;
 mod ethereum;
+mod keys;
 mod prover;
 
 use std::path::PathBuf;
@@ -192,6 +193,34 @@ enum Command {
         #[arg(long)]
         block: Option<PathBuf>,
     },
+    /// Baby Jubjub keys for `std::eddsa` signatures.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Sign a message with EdDSA-Poseidon (circomlibjs's `signPoseidon`); prints the signature
+    /// as the JSON of a `std::eddsa::Signature` argument.
+    Sign {
+        /// The key file (from `stele key new`).
+        #[arg(long)]
+        key: PathBuf,
+        /// The message, one field element.
+        #[arg(long, conflicts_with = "hash")]
+        msg: Option<String>,
+        /// Sign `poseidon([A, B, ...])` of these comma-separated field elements (1 to 16).
+        #[arg(long, value_name = "A,B,...")]
+        hash: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Create a random key; with `--out`, write the key file there and print the public key.
+    New {
+        /// Where to write the key file (never over an existing file).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -309,6 +338,10 @@ fn main() -> ExitCode {
         ),
         Command::Fmt { path, check } => editor::fmt(&path, check, color),
         Command::Lsp => editor::lsp(),
+        Command::Key {
+            command: KeyCommand::New { out },
+        } => keys::key_new(out),
+        Command::Sign { key, msg, hash } => keys::sign(&key, msg, hash),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -158,3 +158,49 @@ fn closed_stdout_is_not_a_crash() {
     assert!(!stderr.contains("internal compiler error"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// `stele key new` writes a key file whose public key it prints; `stele sign` with it makes a
+/// signature that `stele_crypto::eddsa::verify` accepts.
+#[test]
+fn new_key_signs_verifiable_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = stele(dir.path(), &["key", "new", "--out", "key.json"]);
+    assert!(out.starts_with("exit: 0"), "{out}");
+    let stdout = out
+        .split("--- stdout\n")
+        .nth(1)
+        .unwrap()
+        .split("--- stderr")
+        .next()
+        .unwrap();
+    let public: serde_json::Value = serde_json::from_str(stdout).unwrap();
+    let field = |v: &serde_json::Value| stele_crypto::fr_from_str(v.as_str().unwrap()).unwrap();
+    let pubkey = stele_crypto::babyjub::Point {
+        x: field(&public["x"]),
+        y: field(&public["y"]),
+    };
+    let out = stele(dir.path(), &["sign", "--key", "key.json", "--msg", "12345"]);
+    assert!(out.starts_with("exit: 0"), "{out}");
+    let stdout = out
+        .split("--- stdout\n")
+        .nth(1)
+        .unwrap()
+        .split("--- stderr")
+        .next()
+        .unwrap();
+    let sig: serde_json::Value = serde_json::from_str(stdout).unwrap();
+    let sig = stele_crypto::eddsa::Signature {
+        r8: stele_crypto::babyjub::Point {
+            x: field(&sig["r8"]["x"]),
+            y: field(&sig["r8"]["y"]),
+        },
+        s: field(&sig["s"]),
+    };
+    let msg = stele_crypto::Fr::from(12345u64);
+    assert!(stele_crypto::eddsa::verify(&pubkey, msg, &sig));
+    assert!(!stele_crypto::eddsa::verify(
+        &pubkey,
+        msg + stele_crypto::Fr::one(),
+        &sig
+    ));
+}

@@ -14,6 +14,7 @@ pub use manifest::Manifest;
 
 /// The standard library, compiled into every chain as `std::<file stem>`.
 pub const STD_LIB: &[(&str, &str)] = &[
+    ("eddsa", include_str!("../../../std-lib/eddsa.stele")),
     ("hash", include_str!("../../../std-lib/hash.stele")),
     ("math", include_str!("../../../std-lib/math.stele")),
 ];

@@ -124,6 +124,8 @@ pub struct ConstDef {
 pub enum Builtin {
     /// `std::hash::poseidon`.
     Poseidon,
+    /// `std::eddsa::verify`.
+    EddsaVerify,
 }
 
 #[derive(Debug)]

@@ -603,6 +603,18 @@ impl<'a> Lowerer<'a> {
                 .emit(&[ir::Ty::Field], Op::Hash(vals), false, None, span)?[0];
             return Ok(vec![Operand::Val(id, ir::Ty::Field)]);
         }
+        if let Some(Builtin::EddsaVerify) = fd.builtin {
+            // pubkey (x, y), msg, sig (r8.x, r8.y, s): the parameter types fix the six scalars.
+            let vals = argv
+                .concat()
+                .iter()
+                .map(|o| self.b.val(*o, span))
+                .collect::<LResult<Vec<_>>>()?;
+            let id = self
+                .b
+                .emit(&[ir::Ty::Bool], Op::EddsaVerify(vals), false, None, span)?[0];
+            return Ok(vec![Operand::Val(id, ir::Ty::Bool)]);
+        }
         if self.b.const_mode {
             return Err(Abort::NotConst(span));
         }

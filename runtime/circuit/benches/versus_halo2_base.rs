@@ -16,8 +16,9 @@
 //!   old leaf (a witness) checked against the old map root along the 20 siblings, the new leaf
 //!   `poseidon([a, b])`, the new root along the same path; public inputs the old and the new
 //!   map root.
-//! - **token_block_16**: a block of 16 transfers of `examples/token` (accounts in a depth-20
-//!   map of `{ balance: u64, nonce: u32 }`, fees, supply) from a state with eight funded
+//! - **token_block_16**: a block of 16 transfers of the token chain without signatures
+//!   (`benches/support/token_unsigned`: `examples/token` before its accounts had keys; accounts
+//!   in a depth-20 map of `{ balance: u64, nonce: u32 }`, fees, supply) from a state with eight funded
 //!   accounts; eight of the transfers pay accounts that did not exist yet. Stele: the chain's
 //!   block circuit with `block_size` 16 (every slot also carries the `deposit` transition, as
 //!   every Stele slot holds every transition). halo2-base, per transfer: `from` and `to` as 20
@@ -826,7 +827,7 @@ fn token_fill(
 fn token_targets() -> Vec<Target> {
     const NAME: &str = "token_block_16";
     const BLOCK: usize = 16;
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/token");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/support/token_unsigned");
     let sources = stele_driver::load(&root);
     assert_eq!(sources.manifest.block_size as usize, BLOCK);
     let program = compile(&sources);

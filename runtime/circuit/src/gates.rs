@@ -128,7 +128,7 @@ pub(crate) use ctx::pow2;
 pub use ctx::{Bit, GateCtx, Var, range_rows};
 pub use fault::{Fault, Faults, Tamper};
 
-use ctx::{In, Q, slot};
+pub(crate) use ctx::{In, Q, slot};
 use halo2_proofs::halo2curves::ff::Field;
 
 /// Bits per range-check limb: the lookup table is `0..2^LIMB_BITS`.

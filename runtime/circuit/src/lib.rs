@@ -18,6 +18,7 @@
 
 pub mod block;
 pub mod costs;
+pub mod eddsa;
 pub mod files;
 pub mod gates;
 pub mod lower;

@@ -93,6 +93,7 @@ use halo2_proofs::halo2curves::ff::{Field, PrimeField};
 use stele_exec::{Step, TxTrace, Val};
 use stele_ir::{BinOp, Function, Op, Program, Ty, UnOp, ValueId};
 
+use crate::eddsa;
 use crate::gates::{Bit, GateCtx, Var};
 
 /// Why a function could not be lowered.
@@ -495,6 +496,35 @@ pub fn lower_function_guarded(
                     .collect::<Result<Vec<_>, _>>()?;
                 let h = io.hash(ctx, &inputs, lw.hint(pc, 0))?;
                 vec![ctx.mask(g, &h)]
+            }
+            Op::EddsaVerify(inputs) => {
+                let vars = inputs
+                    .iter()
+                    .map(|v| lw.var(*v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let [ax, ay, msg, rx, ry, s]: [Var; 6] =
+                    vars.try_into().map_err(|v: Vec<Var>| {
+                        LowerError::Malformed(format!(
+                            "eddsa.verify of {} inputs (6 needed)",
+                            v.len()
+                        ))
+                    })?;
+                // The challenge goes through the caller's Poseidon like any `hash`.
+                let challenge = [rx.clone(), ry.clone(), ax.clone(), ay.clone(), msg];
+                let hint = challenge
+                    .iter()
+                    .fold(Value::known(Vec::new()), |acc, v| {
+                        acc.zip(v.value()).map(|(mut xs, x)| {
+                            xs.push(x);
+                            xs
+                        })
+                    })
+                    .map(|xs| stele_crypto::poseidon(&xs));
+                let h = io.hash(ctx, &challenge, hint)?;
+                let pubkey = eddsa::PointVar { x: ax, y: ay };
+                let r8 = eddsa::PointVar { x: rx, y: ry };
+                let ok = eddsa::verify(ctx, &pubkey, &r8, &s, &h);
+                vec![ctx.mask(g, &ok)]
             }
         };
         if outs.len() != inst.results.len() {

@@ -242,8 +242,43 @@ fn counter_padding_and_rejections() {
 #[test]
 fn token_block() {
     let ex = example("token");
-    assert_eq!(ex.applied.len(), 3, "token applies 3 of its 7 transactions");
+    // The first block: the four transfers of the vectors file, signed by circomlibjs keys, which
+    // the executor applies and the circuit proves.
+    let vectors: serde_json::Value = serde_json::from_str(include_str!(
+        "../../crypto/tests/data/eddsa_circomlibjs.json"
+    ))
+    .expect("vectors");
+    let signed = vectors["token_transfers"]
+        .as_array()
+        .expect("token_transfers");
+    assert_eq!(ex.applied.len(), signed.len());
+    let dec = |v: &serde_json::Value| stele_crypto::fr_from_str(v.as_str().unwrap()).unwrap();
+    for (tx, v) in ex.applied.iter().zip(signed) {
+        assert_eq!(ex.program.transitions[tx.transition].name, "transfer");
+        let sig = &v["signature"];
+        let expected: Vec<Fr> = [v["from"].as_u64(), v["to"].as_u64(), v["amount"].as_u64()]
+            .iter()
+            .chain(&[v["fee"].as_u64(), v["nonce"].as_u64()])
+            .map(|n| Fr::from(n.expect("number")))
+            .chain([dec(&sig["r8"]["x"]), dec(&sig["r8"]["y"]), dec(&sig["s"])])
+            .collect();
+        let args: Vec<Fr> = tx.args.iter().map(|a| a.to_fr()).collect();
+        assert_eq!(args, expected, "a transfer signed by circomlibjs");
+    }
     let (circuit, public, k) = honest(&ex);
+
+    // A transfer whose S is changed (the executor rejects it: bad signature) forced in.
+    let mut forged = ex.applied[0].clone();
+    let s = forged.args.len() - 1;
+    forged.args[s] = stele_exec::Val::Field(forged.args[s].to_fr() + Fr::ONE);
+    let (forced, forced_public) =
+        BlockCircuit::new_forced(&ex.program, ex.chain_id, BLOCK, &ex.state, &[forged])
+            .expect("forced");
+    assert!(!satisfied(&forced, k, &forced_public), "forged signature");
+    assert!(
+        !satisfied(&forced, k, &forced.exposed()),
+        "forged signature, self-consistent"
+    );
 
     // A wrong sibling in the first map access.
     let bad = circuit
@@ -269,7 +304,7 @@ fn token_block() {
         })
         .expect("a rejected deposit")
         .clone();
-    let mut txs = ex.applied.clone();
+    let mut txs = ex.applied[..3].to_vec();
     txs.push(out_of_range);
     assert!(matches!(
         BlockCircuit::new(&ex.program, ex.chain_id, BLOCK, &ex.state, &txs),
@@ -397,12 +432,11 @@ fn every_example_at_its_block_size() {
 #[test]
 fn tx_fields_pack_by_type() {
     let token = example("token");
-    // transfer(from 1, to 2, amount 100, fee 1, nonce 5): kind 0 in bits 0..16, then 32, 32,
-    // 64, 64 and 32 bits: one field.
+    // transfer(from 1, to 2, amount 30, fee 1, nonce 0, sig): kind 0 in bits 0..16, then 32,
+    // 32, 64, 64 and 32 bits: one field; then one field for each `Field` of the signature.
     let transfer = token.applied[0].clone();
-    assert_eq!(tx_width(&token.program), 1);
-    let args: Vec<u128> = transfer
-        .args
+    assert_eq!(tx_width(&token.program), 4);
+    let args: Vec<u128> = transfer.args[..5]
         .iter()
         .map(|a| stele_crypto::fr_to_u128(&a.to_fr()).expect("small"))
         .collect();
@@ -411,7 +445,11 @@ fn tx_fields_pack_by_type() {
         + Fr::from_u128(args[2]) * Fr::from_u128(1 << 80)
         + Fr::from_u128(args[3]) * Fr::from_u128(1 << 100) * Fr::from_u128(1 << 44)
         + Fr::from_u128(args[4]) * Fr::from_u128(1 << 104) * Fr::from_u128(1 << 104);
-    assert_eq!(tx_fields(&token.program, &transfer), vec![expected]);
+    let sig: Vec<Fr> = transfer.args[5..].iter().map(|a| a.to_fr()).collect();
+    assert_eq!(
+        tx_fields(&token.program, &transfer),
+        [vec![expected], sig].concat()
+    );
     // vm: `store(at: u8, op: Op)`: kind, `at` at bit 16 and the enum's 32-bit tag at bit 24
     // share field 0; each `Field` payload slot of the enum has a field of its own.
     let vm = example("vm");
@@ -436,16 +474,23 @@ fn tx_commitment_worked_example() {
         args: [1u128, 2, 100, 1, 0]
             .iter()
             .map(|v| stele_exec::Val::Int(*v))
+            .chain([3u64, 4, 5].map(|v| stele_exec::Val::Field(Fr::from(v))))
             .collect(),
     };
     let dec = |s: &str| stele_crypto::fr_from_str(s).expect("decimal");
     assert_eq!(
         tx_fields(&token.program, &transfer),
-        vec![dec("22300745198530623262428300234674228930084864")]
+        vec![
+            dec("22300745198530623262428300234674228930084864"),
+            Fr::from(3),
+            Fr::from(4),
+            Fr::from(5)
+        ]
     );
+
     assert_eq!(
         tx_commitment(&token.program, &[transfer]),
-        dec("16647954946611294070377920686444521309152200053305399650439829532948318277124")
+        dec("9838557683996106131953543358197569270856879656724123741767157884954301860092")
     );
     assert_eq!(tx_commitment(&token.program, &[]), Fr::ZERO);
 }

@@ -36,7 +36,7 @@ pub(crate) fn geq(a: &U256, b: &U256) -> bool {
 }
 
 /// `a - b`, assuming `a >= b`.
-fn sub(a: &U256, b: &U256) -> U256 {
+pub(crate) fn sub(a: &U256, b: &U256) -> U256 {
     let mut out = [0; 4];
     let mut borrow = false;
     for i in 0..4 {

@@ -9,6 +9,8 @@
 //! * [`hash_list`]: a hash of a list of any length, by chunks of 16.
 //! * [`MerkleTree`], [`merkle_root_from_path`]: fixed-depth sparse Merkle tree.
 //! * [`fr_from_str`], [`fr_to_decimal`], [`fr_to_hex`], [`fr_from_u128`], [`fr_to_u128`].
+//! * [`babyjub`]: the Baby Jubjub curve; [`eddsa`]: EdDSA-Poseidon signatures, compatible
+//!   with circomlib's `EdDSAPoseidonVerifier` and circomlibjs.
 //! * [`poseidon_params`]: the raw constants and the permutation itself, for circuits and tests.
 //!
 //! Performance: constants are generated once per width on first use (`OnceLock`); a hash
@@ -16,8 +18,10 @@
 //! (about 600 field multiplications for two inputs). The optional `asm` feature turns on
 //! halo2curves' x86_64 assembly (BMI2 + ADX CPUs only), about 15% faster, same results.
 
+pub mod babyjub;
 mod bigint;
 mod convert;
+pub mod eddsa;
 mod grain;
 mod merkle;
 mod poseidon;

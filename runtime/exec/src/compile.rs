@@ -249,6 +249,11 @@ pub(crate) enum COp {
         d: u32,
         ins: Box<[u32]>,
     },
+    /// `[A.x, A.y, msg, R8.x, R8.y, S]`.
+    EddsaVerify {
+        d: u32,
+        ins: [u32; 6],
+    },
 }
 
 impl COp {
@@ -277,7 +282,8 @@ impl COp {
             | SelI { d, .. }
             | CastII { d, .. }
             | CastFI { d, .. }
-            | PickI { d, .. } => f(Reg::I(*d)),
+            | PickI { d, .. }
+            | EddsaVerify { d, .. } => f(Reg::I(*d)),
             ConstF { d, .. }
             | ParamF { d, .. }
             | SLoadF { d, .. }
@@ -759,6 +765,24 @@ impl<'a> Compiler<'a> {
                 Ok(Hash {
                     d: self.define_f(v, ty)?,
                     ins,
+                })
+            }
+            Op::EddsaVerify(inputs) => {
+                let (v, ty) = Self::one_result(inst)?;
+                if ty != Ty::Bool {
+                    return Err("a signature check is a bool".into());
+                }
+                let ins: [ValueId; 6] = inputs
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| format!("eddsa.verify of {} inputs (6 needed)", inputs.len()))?;
+                let mut regs = [0u32; 6];
+                for (r, x) in regs.iter_mut().zip(ins) {
+                    *r = self.slot_f(x)?;
+                }
+                Ok(EddsaVerify {
+                    d: self.define_i(v, ty)?,
+                    ins: regs,
                 })
             }
         }

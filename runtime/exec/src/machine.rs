@@ -10,6 +10,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use stele_crypto::babyjub::Point;
+use stele_crypto::eddsa::{self, Signature};
 use stele_crypto::{fr_from_u128, fr_to_u128, hash_list, poseidon};
 use stele_ir::{Function, Op};
 
@@ -434,6 +436,15 @@ impl Machine {
                     scratch.clear();
                     scratch.extend(ins.iter().map(|s| fields[*s as usize]));
                     f!(d) = poseidon(scratch);
+                }
+                EddsaVerify { d, ins } => {
+                    let [ax, ay, msg, rx, ry, s] = ins.map(|r| fields[r as usize]);
+                    let pubkey = Point { x: ax, y: ay };
+                    let sig = Signature {
+                        r8: Point { x: rx, y: ry },
+                        s,
+                    };
+                    i!(d) = u128::from(eddsa::verify(&pubkey, msg, &sig));
                 }
             }
             hooks.step(pc, ci, true, ints, fields);

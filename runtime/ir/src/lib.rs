@@ -171,6 +171,9 @@ pub enum Op {
     },
     /// circomlib Poseidon of 1..=16 `Field` inputs.
     Hash(Vec<ValueId>),
+    /// EdDSA-Poseidon verification over Baby Jubjub (`std::eddsa::verify`): six `Field`
+    /// inputs `[A.x, A.y, msg, R8.x, R8.y, S]`, a `bool` result (`stele_crypto::eddsa::verify`).
+    EddsaVerify(Vec<ValueId>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -20,6 +20,7 @@ impl Op {
             Op::MapRead { .. } => "map.read",
             Op::MapWrite { .. } => "map.write",
             Op::Hash(_) => "hash",
+            Op::EddsaVerify(_) => "eddsa.verify",
         }
     }
 
@@ -38,7 +39,7 @@ impl Op {
             Op::MapWrite { key, value, .. } => {
                 std::iter::once(*key).chain(value.iter().copied()).collect()
             }
-            Op::Hash(inputs) => inputs.clone(),
+            Op::Hash(inputs) | Op::EddsaVerify(inputs) => inputs.clone(),
         }
     }
 
@@ -55,7 +56,7 @@ impl Op {
             Op::MapWrite { key, value, .. } => {
                 std::iter::once(key).chain(value.iter_mut()).collect()
             }
-            Op::Hash(inputs) => inputs.iter_mut().collect(),
+            Op::Hash(inputs) | Op::EddsaVerify(inputs) => inputs.iter_mut().collect(),
         }
     }
 }

@@ -516,6 +516,23 @@ impl<'p> Verifier<'p> {
                 }
                 expect(&mut out, "`hash` result".into(), result, Ty::Field);
             }
+            Op::EddsaVerify(inputs) => {
+                if inputs.len() != 6 {
+                    out.push(format!(
+                        "`eddsa.verify` takes 6 inputs, found {}",
+                        inputs.len()
+                    ));
+                }
+                for x in inputs {
+                    expect(
+                        &mut out,
+                        format!("`eddsa.verify` input `%{}`", x.0),
+                        t(x),
+                        Ty::Field,
+                    );
+                }
+                expect(&mut out, "`eddsa.verify` result".into(), result, Ty::Bool);
+            }
         }
         out
     }

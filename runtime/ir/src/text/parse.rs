@@ -183,6 +183,7 @@ fn describe(rule: Rule) -> &'static str {
         | Rule::op_map_read
         | Rule::op_map_write
         | Rule::op_hash
+        | Rule::op_eddsa_verify
         | Rule::unop
         | Rule::binop
         | Rule::kw_const
@@ -195,7 +196,8 @@ fn describe(rule: Rule) -> &'static str {
         | Rule::kw_assert
         | Rule::kw_map_read
         | Rule::kw_map_write
-        | Rule::kw_hash => "an instruction",
+        | Rule::kw_hash
+        | Rule::kw_eddsa_verify => "an instruction",
         Rule::body => "`{`",
         Rule::type_def => "`struct` or `enum`",
         Rule::function => "`transition` or `test`",
@@ -450,6 +452,7 @@ impl Builder {
                 value: values(next()?)?,
             },
             Rule::op_hash => Op::Hash(values(next()?)?),
+            Rule::op_eddsa_verify => Op::EddsaVerify(values(next()?)?),
             _ => return Err(error_at(&parent, "internal error: unexpected operation")),
         })
     }

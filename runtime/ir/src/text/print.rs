@@ -178,6 +178,7 @@ impl<'p> Printer<'p> {
                 )
             }
             Op::Hash(inputs) => write!(s, "hash {}", vs(inputs)),
+            Op::EddsaVerify(inputs) => write!(s, "eddsa.verify {}", vs(inputs)),
         };
         if let Some(g) = inst.guard {
             let _ = write!(s, " if %{}", g.0);

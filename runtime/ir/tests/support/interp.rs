@@ -80,6 +80,7 @@ pub fn run(program: &Program, f: &Function, params: &[Felt], state: &[Felt]) -> 
                 }
             }
             Op::Hash(_) => panic!("the reference interpreter does not model hash"),
+            Op::EddsaVerify(_) => panic!("the reference interpreter does not model eddsa.verify"),
         };
         match out {
             Ok(xs) => {
