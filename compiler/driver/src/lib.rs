@@ -116,14 +116,7 @@ pub fn load(path: &Path) -> Sources {
     collect_stele_files(&src, &mut found);
     found.sort();
     for file in found {
-        let rel = file.strip_prefix(&src).unwrap_or(&file).with_extension("");
-        let mut module: Vec<String> = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        if module == ["main"] {
-            module.clear();
-        }
+        let module = module_path(&src, &file);
         read_source(&mut sources, &file, display_name(path, &file), module);
     }
     if sources.files.is_empty() && sources.problems.is_empty() {
@@ -163,6 +156,20 @@ fn collect_stele_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(p);
         }
     }
+}
+
+/// The module a file under a chain's `src/` defines: `src/token.stele` is `["token"]`,
+/// `src/a/b.stele` is `["a", "b"]`, and `src/main.stele` is the root module `[]`.
+pub fn module_path(src: &Path, file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(src).unwrap_or(file).with_extension("");
+    let module: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if module == ["main"] {
+        return Vec::new();
+    }
+    module
 }
 
 fn read_source(sources: &mut Sources, path: &Path, name: String, module: Vec<String>) {

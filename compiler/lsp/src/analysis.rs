@@ -145,14 +145,7 @@ pub fn analyze(root: &Root, docs: &HashMap<PathBuf, Doc>, std_dir: &Path) -> Ana
             if known || !path.starts_with(&src) || path.extension().is_none_or(|e| e != "stele") {
                 continue;
             }
-            let rel = path.strip_prefix(&src).unwrap_or(path).with_extension("");
-            let mut module: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            if module == ["main"] {
-                module.clear();
-            }
+            let module = stele_driver::module_path(&src, path);
             let name = path.strip_prefix(dir).unwrap_or(path).display().to_string();
             sources.files.push(SourceFile {
                 name,
