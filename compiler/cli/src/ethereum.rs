@@ -137,17 +137,22 @@ fn tx_data(chain: &Chain, block_path: &Path, commitment: &Fr) -> Result<Vec<Fr>,
     Ok(data)
 }
 
+/// The proof's block public inputs (a hand-made file may hold fewer).
+fn block_public(file: &ProofFile) -> Result<&[Fr], Failed> {
+    file.public_inputs
+        .first()
+        .map(Vec::as_slice)
+        .filter(|p| p.len() == stele_circuit::block::PUBLIC_INPUTS)
+        .ok_or_else(|| fail("the proof has no block public inputs"))
+}
+
 fn calldata_for(
     chain: &Chain,
     file: &ProofFile,
     target: Target,
     block_path: Option<&Path>,
 ) -> Result<Vec<u8>, Failed> {
-    let public = file
-        .public_inputs
-        .first()
-        .filter(|p| p.len() == stele_circuit::block::PUBLIC_INPUTS)
-        .ok_or_else(|| fail("the proof has no block public inputs"))?;
+    let public = block_public(file)?;
     Ok(match target {
         Target::Verifier => abi::verifier_calldata(public, &file.proof),
         Target::Validium => abi::submit_block(&public[1], &public[2], &public[3], &file.proof),
@@ -190,10 +195,10 @@ pub fn evm(
     let (params, vk) = chain.verifying_key(key.params.as_deref(), key.keys)?;
     // The same checks as `stele verify`: this chain, this key.
     let file = chain.proof_file(proof, &vk)?;
+    let public = block_public(&file)?;
     let native = stele_evm::transcript::verify(&params, &vk, &file.instance_slices(), &file.proof);
     let (c, insecure) = build(&params, &vk)?;
     insecure_warning(insecure);
-    let public = &file.public_inputs[0];
     print_public(public);
     println!("{}", size_line("Halo2Verifier", c.verifier.runtime.len()));
     println!(

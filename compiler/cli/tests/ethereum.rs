@@ -144,6 +144,18 @@ fn evm_pipeline_on_counter() {
         out.show()
     );
 
+    // Too few public inputs in a well-formed file: an error, not a crash.
+    let mut short = ProofFile::from_bytes(&std::fs::read(dir.join(EVM_PROOF)).unwrap()).unwrap();
+    short.public_inputs[0].truncate(1);
+    std::fs::write(dir.join("short.proof"), short.to_bytes()).unwrap();
+    let out = stele(dir, &["evm", "counter", "--proof", "short.proof"]);
+    assert_eq!(out.code, 1, "{}", out.show());
+    assert!(
+        out.stderr.contains("the proof has no block public inputs"),
+        "{}",
+        out.show()
+    );
+
     // A lying public input in a well-formed file: both verifiers reject it.
     let mut file = ProofFile::from_bytes(&std::fs::read(dir.join(EVM_PROOF)).unwrap()).unwrap();
     file.public_inputs[0][2] = file.public_inputs[0][3];
