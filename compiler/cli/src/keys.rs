@@ -198,6 +198,138 @@ pub fn sign(key: &Path, msg: Option<String>, hash: Option<String>) -> Outcome {
     Ok(())
 }
 
+/// A block with signature requests, made ready to run: `stele sign --block`.
+///
+/// Every transaction argument of the form `{"sign": {"key": FILE, "msg": V}}` or
+/// `{"sign": {"key": FILE, "hash": [V, ...]}}` becomes the signature, by the key in `FILE`
+/// (relative to the block file's folder), of `V` or of `poseidon([V, ...])` (1 to 16 values).
+/// A value `V` is a field element (a decimal or `0x` string, a non-negative integer, a bool)
+/// or a reference `"$name"` / `"$name.field"` to an argument (or a field of one) of the same
+/// transaction. `examples/token`'s transfer signs
+/// `{"sign": {"key": "alice.json", "hash": ["$from", "$to", "$amount", "$fee", "$nonce"]}}`.
+pub fn sign_block(path: &Path, out: Option<PathBuf>) -> Outcome {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| error(format!("cannot read `{}`: {e}", path.display())))?;
+    let mut block: Value = serde_json::from_str(&text).map_err(|e| {
+        error(format!(
+            "`{}`:{}:{}: invalid JSON: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut keys = std::collections::HashMap::new();
+    let txs = block
+        .get_mut("transactions")
+        .and_then(Value::as_array_mut)
+        .ok_or_else(|| {
+            error(format!(
+                "`{}`: a block is an object with a `transactions` array",
+                path.display()
+            ))
+        })?;
+    let mut signed = 0;
+    for (i, tx) in txs.iter_mut().enumerate() {
+        let Some(args) = tx.get_mut("args").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let unsigned = args.clone();
+        for (name, arg) in args.iter_mut() {
+            let Some(request) = arg.get("sign") else {
+                continue;
+            };
+            let at = format!("`{}`: transactions[{i}].args.{name}", path.display());
+            let sig = sign_request(request, &unsigned, base, &mut keys)
+                .map_err(|e| error(format!("{at}: {e}")))?;
+            *arg = signature_json(&sig);
+            signed += 1;
+        }
+    }
+    let json = block_text(&block);
+    match out {
+        None => print!("{json}"),
+        Some(out) => {
+            std::fs::write(&out, json)
+                .map_err(|e| error(format!("cannot write `{}`: {e}", out.display())))?;
+            eprintln!("signed {signed} arguments into `{}`", out.display());
+        }
+    }
+    Ok(())
+}
+
+/// One `{"key": ..., "msg" | "hash": ...}` request, signed.
+fn sign_request(
+    request: &Value,
+    args: &serde_json::Map<String, Value>,
+    base: &Path,
+    keys: &mut std::collections::HashMap<PathBuf, PrivateKey>,
+) -> Result<Signature, String> {
+    let shape = "a signature request is {\"sign\": {\"key\": FILE, \"msg\": V}} or {\"sign\": {\"key\": FILE, \"hash\": [V, ...]}}";
+    let obj = request.as_object().ok_or(shape)?;
+    let file = obj.get("key").and_then(Value::as_str).ok_or(shape)?;
+    let file = base.join(file);
+    if !keys.contains_key(&file) {
+        let key = std::fs::read_to_string(&file)
+            .map_err(|e| KeyFileError::Read(e.to_string()))
+            .and_then(|text| parse_key_file(&text))
+            .map_err(|e| format!("key `{}`: {e}", file.display()))?;
+        keys.insert(file.clone(), key);
+    }
+    let value = |v: &Value| request_value(v, args);
+    let msg = match (obj.get("msg"), obj.get("hash")) {
+        (Some(v), None) => value(v)?,
+        (None, Some(Value::Array(xs))) if (1..=16).contains(&xs.len()) => {
+            poseidon(&xs.iter().map(value).collect::<Result<Vec<_>, _>>()?)
+        }
+        (None, Some(_)) => return Err("`hash` takes an array of 1 to 16 values".into()),
+        _ => return Err(shape.into()),
+    };
+    Ok(keys[&file].sign(msg))
+}
+
+/// A field value of a request: a literal, or `$name[.field...]` of the transaction's arguments.
+fn request_value(v: &Value, args: &serde_json::Map<String, Value>) -> Result<Fr, String> {
+    let mut target = v;
+    if let Some(reference) = v.as_str().and_then(|s| s.strip_prefix('$')) {
+        let mut parts = reference.split('.');
+        let first = parts.next().unwrap_or_default();
+        target = args
+            .get(first)
+            .ok_or_else(|| format!("`${reference}`: the transaction has no argument `{first}`"))?;
+        for part in parts {
+            target = target
+                .get(part)
+                .ok_or_else(|| format!("`${reference}`: no field `{part}`"))?;
+        }
+    }
+    let fr = match target {
+        Value::String(s) => fr_from_str(s),
+        Value::Number(n) => n.as_u64().map(Fr::from),
+        Value::Bool(b) => Some(Fr::from(u64::from(*b))),
+        _ => None,
+    };
+    fr.ok_or_else(|| {
+        format!(
+            "`{v}` is not a field element (a decimal or 0x string below the modulus, a non-negative integer or a bool)"
+        )
+    })
+}
+
+/// A block as the examples write it: one transaction per line.
+fn block_text(block: &Value) -> String {
+    match block.as_object().map(|o| (o.len(), o.get("transactions"))) {
+        Some((1, Some(Value::Array(txs)))) => {
+            let lines: Vec<String> = txs.iter().map(|tx| format!("    {tx}")).collect();
+            format!(
+                "{{\n  \"transactions\": [\n{}\n  ]\n}}\n",
+                lines.join(",\n")
+            )
+        }
+        _ => format!("{}\n", pretty(block)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

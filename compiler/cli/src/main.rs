@@ -6,6 +6,7 @@ mod commands;
 mod editor;
 mod ethereum;
 mod keys;
+mod merkle;
 mod prover;
 
 use std::path::PathBuf;
@@ -199,17 +200,39 @@ enum Command {
         command: KeyCommand,
     },
     /// Sign a message with EdDSA-Poseidon (circomlibjs's `signPoseidon`); prints the signature
-    /// as the JSON of a `std::eddsa::Signature` argument.
+    /// as the JSON of a `std::eddsa::Signature` argument. With `--block`, signs every signature
+    /// request in a block file instead (see `docs/json-formats.md`).
     Sign {
         /// The key file (from `stele key new`).
-        #[arg(long)]
-        key: PathBuf,
+        #[arg(long, required_unless_present = "block")]
+        key: Option<PathBuf>,
         /// The message, one field element.
         #[arg(long, conflicts_with = "hash")]
         msg: Option<String>,
         /// Sign `poseidon([A, B, ...])` of these comma-separated field elements (1 to 16).
         #[arg(long, value_name = "A,B,...")]
         hash: Option<String>,
+        /// A block whose arguments `{"sign": {"key": FILE, "hash": ["$from", ...]}}` are to be
+        /// replaced by signatures; prints the signed block.
+        #[arg(long, conflicts_with_all = ["key", "msg", "hash"])]
+        block: Option<PathBuf>,
+        /// With `--block`: write the signed block here instead.
+        #[arg(long, requires = "block")]
+        out: Option<PathBuf>,
+    },
+    /// Build the Merkle tree of a list of leaves (`std::merkle`, state maps) and print its root
+    /// as JSON; with `--index`, also that leaf's siblings, as `std::merkle` takes them.
+    Merkle {
+        /// The tree's depth (1 to 64).
+        #[arg(long)]
+        depth: u32,
+        /// The leaves (JSON array): entry `i` is leaf `i`, a field element or an array of 1 to
+        /// 16 field elements whose `std::hash::poseidon` is the leaf; the rest are 0.
+        #[arg(long)]
+        leaves: PathBuf,
+        /// Print the path of this leaf.
+        #[arg(long)]
+        index: Option<u64>,
     },
 }
 
@@ -341,7 +364,25 @@ fn main() -> ExitCode {
         Command::Key {
             command: KeyCommand::New { out },
         } => keys::key_new(out),
-        Command::Sign { key, msg, hash } => keys::sign(&key, msg, hash),
+        Command::Sign {
+            key,
+            msg,
+            hash,
+            block,
+            out,
+        } => match (block, key) {
+            (Some(block), _) => keys::sign_block(&block, out),
+            (None, Some(key)) => keys::sign(&key, msg, hash),
+            (None, None) => {
+                eprintln!("error: give --key (or --block)");
+                Err(commands::Failed)
+            }
+        },
+        Command::Merkle {
+            depth,
+            leaves,
+            index,
+        } => merkle::merkle(depth, &leaves, index),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -56,12 +56,46 @@ fn every_example_passes_stele_test() {
     let examples = manifest_dir().join("../../examples");
     let out = stele(&examples, &["test", "."]);
     assert!(out.starts_with("exit: 0"), "{out}");
-    for name in ["counter", "token", "vm", "amm"] {
+    for name in ["counter", "token", "vm", "amm", "airdrop"] {
         assert!(
             out.contains(&format!("Testing `./{name}`")),
             "{name} not tested:\n{out}"
         );
     }
+}
+
+/// `stele sign --block` with the circomlibjs keys of `examples/token` reproduces the
+/// signatures of its block, which circomlibjs made.
+#[test]
+fn signing_a_block_reproduces_the_token_example() {
+    let case = manifest_dir().join("tests/cases/sign_block");
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["alice.json", "bob.json", "unsigned.json"] {
+        std::fs::copy(case.join(file), dir.path().join(file)).unwrap();
+    }
+    let out = stele(
+        dir.path(),
+        &["sign", "--block", "unsigned.json", "--out", "signed.json"],
+    );
+    assert!(out.starts_with("exit: 0"), "{out}");
+    let read = |path: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let signed = read(&dir.path().join("signed.json"));
+    let token = read(&manifest_dir().join("../../examples/token/inputs/block.json"));
+    for i in 0..2 {
+        let sig = &signed["transactions"][i]["args"]["sig"];
+        assert!(sig.get("r8").is_some(), "{sig}");
+        assert_eq!(
+            sig, &token["transactions"][i]["args"]["sig"],
+            "transaction {i}"
+        );
+    }
+    assert_eq!(
+        signed["transactions"][2],
+        read(&case.join("unsigned.json"))["transactions"][2],
+        "a transaction without requests is kept"
+    );
 }
 
 /// Garbage of every kind gives diagnostics and exit code 1, never a crash.

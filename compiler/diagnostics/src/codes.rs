@@ -78,7 +78,7 @@ codes! {
 
     E3001 = Error, "too large: instructions after unrolling, or scalars in state or parameters";
     E3002 = Error, "constant arithmetic fails at compile time";
-    E3003 = Error, "`poseidon` takes 1 to 16 inputs";
+    E3003 = Error, "a builtin's size out of range: `poseidon` takes 1 to 16 inputs, a Merkle path 1 to 64 siblings";
     E3004 = Error, "internal compiler error while lowering a checked program";
 
     E4001 = Error, "cannot read source file";

@@ -17,6 +17,7 @@ pub const STD_LIB: &[(&str, &str)] = &[
     ("eddsa", include_str!("../../../std-lib/eddsa.stele")),
     ("hash", include_str!("../../../std-lib/hash.stele")),
     ("math", include_str!("../../../std-lib/math.stele")),
+    ("merkle", include_str!("../../../std-lib/merkle.stele")),
 ];
 
 /// Source files larger than this are refused rather than parsed.

@@ -162,6 +162,7 @@ impl Checker<'_> {
         match (module.path.join("::").as_str(), name.name.as_str()) {
             ("std::hash", "poseidon") => Some(Builtin::Poseidon),
             ("std::eddsa", "verify") => Some(Builtin::EddsaVerify),
+            ("std::merkle", "root") => Some(Builtin::MerkleRoot),
             _ => {
                 let d = Diagnostic::new(
                     Code::E1011,

@@ -126,6 +126,8 @@ pub enum Builtin {
     Poseidon,
     /// `std::eddsa::verify`.
     EddsaVerify,
+    /// `std::merkle::root`.
+    MerkleRoot,
 }
 
 #[derive(Debug)]

@@ -615,6 +615,32 @@ impl<'a> Lowerer<'a> {
                 .emit(&[ir::Ty::Bool], Op::EddsaVerify(vals), false, None, span)?[0];
             return Ok(vec![Operand::Val(id, ir::Ty::Bool)]);
         }
+        if let Some(Builtin::MerkleRoot) = fd.builtin {
+            let depth = gens.first().copied().unwrap_or(0);
+            if !(1..=64).contains(&depth) {
+                let d = Diagnostic::new(
+                    Code::E3003,
+                    format!("a Merkle path has 1 to 64 siblings, not {depth}"),
+                    span,
+                    format!("called with {depth} siblings"),
+                );
+                return Err(Abort::Diag(Box::new(d)));
+            }
+            // index, leaf, siblings: the parameter types fix the scalars.
+            let vals = argv
+                .concat()
+                .iter()
+                .map(|o| self.b.val(*o, span))
+                .collect::<LResult<Vec<_>>>()?;
+            let op = Op::MerkleRoot {
+                index: vals[0],
+                leaf: vals[1],
+                siblings: vals[2..].to_vec(),
+            };
+            let loc = self.loc(span);
+            let id = self.b.emit(&[ir::Ty::Field], op, true, loc, span)?[0];
+            return Ok(vec![Operand::Val(id, ir::Ty::Field)]);
+        }
         if self.b.const_mode {
             return Err(Abort::NotConst(span));
         }

@@ -1321,6 +1321,27 @@ impl FunctionIo for BlockIo<'_, '_> {
         }
         poseidon_wide::poseidon(ctx, inputs).map_err(|e| LowerError::Unsupported(format!("{e:?}")))
     }
+
+    fn merkle_root(
+        &mut self,
+        ctx: &mut GateCtx<'_, '_>,
+        index: &Var,
+        guard: Option<&Bit>,
+        leaf: &Var,
+        siblings: &[Var],
+    ) -> Result<Var, LowerError> {
+        // Under a guard the masked index is decomposed: 0 (always provable) when it is off.
+        let key = ctx.mask(guard, index);
+        let depth = siblings.len() as u32;
+        Ok(merkle::root_from_path(
+            ctx,
+            self.poseidon,
+            &key,
+            depth,
+            leaf,
+            siblings,
+        ))
+    }
 }
 
 impl Circuit<Fr> for BlockCircuit {

@@ -26,7 +26,7 @@
 //!   value of their source type, as the executor checks arguments before running: integers in
 //!   range, booleans boolean, enum tags below the number of variants, each variant's payload
 //!   valid for its types when that variant is selected, unused payload slots zero.
-//! - **State and maps.** `SLoad`/`SStore`, `MapRead`/`MapWrite` and `Hash` go through a
+//! - **State and maps.** `SLoad`/`SStore`, `MapRead`/`MapWrite`, `Hash` and `MerkleRoot` go through a
 //!   [`FunctionIo`] the caller provides, so the block circuit can bind plain state to its state
 //!   root and map accesses to Merkle paths. What the lowering itself adds: range checks of the
 //!   cells `sload`/`map_read` return, and masks of `map_read`/`hash` results under their guard.
@@ -191,6 +191,19 @@ pub trait FunctionIo {
         ctx: &mut GateCtx<'_, '_>,
         inputs: &[Var],
         hint: Value<Fr>,
+    ) -> Result<Var, LowerError>;
+
+    /// The root of the Merkle path of `leaf` at `index` with `siblings` (leaf level first;
+    /// the depth is their number, 1..=64). The implementation must make an `index >= 2^depth`
+    /// unprovable when `guard` is on, and must not fail when it is off. The lowering masks the
+    /// result under `guard`.
+    fn merkle_root(
+        &mut self,
+        ctx: &mut GateCtx<'_, '_>,
+        index: &Var,
+        guard: Option<&Bit>,
+        leaf: &Var,
+        siblings: &[Var],
     ) -> Result<Var, LowerError>;
 }
 
@@ -525,6 +538,26 @@ pub fn lower_function_guarded(
                 let r8 = eddsa::PointVar { x: rx, y: ry };
                 let ok = eddsa::verify(ctx, &pubkey, &r8, &s, &h);
                 vec![ctx.mask(g, &ok)]
+            }
+            Op::MerkleRoot {
+                index,
+                leaf,
+                siblings,
+            } => {
+                if !(1..=64).contains(&siblings.len()) {
+                    return Err(LowerError::Malformed(format!(
+                        "merkle.root of depth {} at instruction {pc}",
+                        siblings.len()
+                    )));
+                }
+                let index = lw.var(*index)?;
+                let leaf = lw.var(*leaf)?;
+                let siblings = siblings
+                    .iter()
+                    .map(|v| lw.var(*v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let root = io.merkle_root(ctx, &index, ge, &leaf, &siblings)?;
+                vec![ctx.mask(ge, &root)]
             }
         };
         if outs.len() != inst.results.len() {

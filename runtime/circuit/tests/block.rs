@@ -372,7 +372,7 @@ fn amm_block() {
 /// blocks with a `run` go through MockProver (the others are executed, to chain the roots).
 #[test]
 fn every_example_at_its_block_size() {
-    for name in ["counter", "token", "amm", "vm"] {
+    for name in ["counter", "token", "amm", "vm", "airdrop"] {
         let ex = example(name);
         let exe = Executable::new(&ex.program).expect("valid program");
         // A rejected transaction changes nothing, so the applied ones replay exactly.
@@ -410,6 +410,7 @@ fn every_example_at_its_block_size() {
                     "counter" => 0,
                     "token" => 1,
                     "amm" => 3,
+                    "airdrop" => 4,
                     _ => 2,
                 };
                 let mut bad = public.clone();

@@ -457,3 +457,8 @@ fn amm() {
 fn vm() {
     run("vm", false);
 }
+
+#[test]
+fn airdrop() {
+    run("airdrop", false);
+}

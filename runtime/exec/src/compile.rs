@@ -254,6 +254,13 @@ pub(crate) enum COp {
         d: u32,
         ins: [u32; 6],
     },
+    /// The depth is `sibs.len()`.
+    MerkleRoot {
+        d: u32,
+        index: u32,
+        leaf: u32,
+        sibs: Box<[u32]>,
+    },
 }
 
 impl COp {
@@ -296,7 +303,8 @@ impl COp {
             | CastIF { d, .. }
             | CastFF { d, .. }
             | PickF { d, .. }
-            | Hash { d, .. } => f(Reg::F(*d)),
+            | Hash { d, .. }
+            | MerkleRoot { d, .. } => f(Reg::F(*d)),
             MapRead { dsts, .. } => dsts.iter().for_each(|r| f(*r)),
             SStore { .. } | Assert { .. } | MapWrite { .. } => {}
         }
@@ -785,6 +793,34 @@ impl<'a> Compiler<'a> {
                     ins: regs,
                 })
             }
+            Op::MerkleRoot {
+                index,
+                leaf,
+                siblings,
+            } => {
+                let (v, ty) = Self::one_result(inst)?;
+                if ty != Ty::Field {
+                    return Err("a Merkle root is a Field".into());
+                }
+                if !(1..=64).contains(&siblings.len()) {
+                    return Err(format!(
+                        "merkle.root of depth {} (1..=64 allowed)",
+                        siblings.len()
+                    ));
+                }
+                let index = self.key(*index)?;
+                let leaf = self.slot_f(*leaf)?;
+                let sibs = siblings
+                    .iter()
+                    .map(|x| self.slot_f(*x))
+                    .collect::<R<Box<[u32]>>>()?;
+                Ok(MerkleRoot {
+                    d: self.define_f(v, ty)?,
+                    index,
+                    leaf,
+                    sibs,
+                })
+            }
         }
     }
 
@@ -901,7 +937,7 @@ impl<'a> Compiler<'a> {
         match self.int(key)? {
             (r, Ty::UInt(_)) => Ok(r),
             (_, t) => Err(format!(
-                "map key %{} has type {}, expected an unsigned integer",
+                "key or index %{} has type {}, expected an unsigned integer",
                 key.0,
                 ty_name(t)
             )),

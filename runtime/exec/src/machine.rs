@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use stele_crypto::babyjub::Point;
 use stele_crypto::eddsa::{self, Signature};
-use stele_crypto::{fr_from_u128, fr_to_u128, hash_list, poseidon};
+use stele_crypto::{fr_from_u128, fr_to_u128, hash_list, merkle_root_from_path, poseidon};
 use stele_ir::{Function, Op};
 
 use crate::compile::{CInst, COp, Code, Executable, Reg};
@@ -34,6 +34,7 @@ const DIV_ZERO: &str = "division by zero";
 const SHIFT: &str = "shift overflow";
 const CAST: &str = "cast overflow";
 const KEY: &str = "map key out of range";
+const MERKLE_INDEX: &str = "merkle index out of range";
 
 /// Called after every instruction; the untraced path uses the empty implementation, which
 /// compiles to nothing.
@@ -445,6 +446,18 @@ impl Machine {
                         s,
                     };
                     i!(d) = u128::from(eddsa::verify(&pubkey, msg, &sig));
+                }
+                MerkleRoot {
+                    d,
+                    index,
+                    leaf,
+                    sibs,
+                } => {
+                    let depth = sibs.len() as u32;
+                    let k = map_key(i!(index), depth).ok_or(fail(MERKLE_INDEX))?;
+                    scratch.clear();
+                    scratch.extend(sibs.iter().map(|s| fields[*s as usize]));
+                    f!(d) = merkle_root_from_path(f!(leaf), k, scratch);
                 }
             }
             hooks.step(pc, ci, true, ints, fields);

@@ -174,6 +174,15 @@ pub enum Op {
     /// EdDSA-Poseidon verification over Baby Jubjub (`std::eddsa::verify`): six `Field`
     /// inputs `[A.x, A.y, msg, R8.x, R8.y, S]`, a `bool` result (`stele_crypto::eddsa::verify`).
     EddsaVerify(Vec<ValueId>),
+    /// The root of a Merkle tree of depth `D = siblings.len()` (1..=64) with `leaf` at `index`
+    /// (`std::merkle::root`, `stele_crypto::merkle_root_from_path`): `index` is an unsigned
+    /// integer, `leaf`, the siblings (leaf level first) and the result `Field`s. Fails with
+    /// "merkle index out of range" when `index >= 2^D`.
+    MerkleRoot {
+        index: ValueId,
+        leaf: ValueId,
+        siblings: Vec<ValueId>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -224,7 +233,11 @@ impl Op {
             Op::Binary(BinOp::Add | BinOp::Sub | BinOp::Mul, ..) => {
                 matches!(result_ty, Some(Ty::UInt(_)))
             }
-            Op::Cast(_) | Op::Assert { .. } | Op::MapRead { .. } | Op::MapWrite { .. } => true,
+            Op::Cast(_)
+            | Op::Assert { .. }
+            | Op::MapRead { .. }
+            | Op::MapWrite { .. }
+            | Op::MerkleRoot { .. } => true,
             _ => false,
         }
     }

@@ -21,6 +21,7 @@ impl Op {
             Op::MapWrite { .. } => "map.write",
             Op::Hash(_) => "hash",
             Op::EddsaVerify(_) => "eddsa.verify",
+            Op::MerkleRoot { .. } => "merkle.root",
         }
     }
 
@@ -40,6 +41,14 @@ impl Op {
                 std::iter::once(*key).chain(value.iter().copied()).collect()
             }
             Op::Hash(inputs) | Op::EddsaVerify(inputs) => inputs.clone(),
+            Op::MerkleRoot {
+                index,
+                leaf,
+                siblings,
+            } => [*index, *leaf]
+                .into_iter()
+                .chain(siblings.iter().copied())
+                .collect(),
         }
     }
 
@@ -57,6 +66,14 @@ impl Op {
                 std::iter::once(key).chain(value.iter_mut()).collect()
             }
             Op::Hash(inputs) | Op::EddsaVerify(inputs) => inputs.iter_mut().collect(),
+            Op::MerkleRoot {
+                index,
+                leaf,
+                siblings,
+            } => [index, leaf]
+                .into_iter()
+                .chain(siblings.iter_mut())
+                .collect(),
         }
     }
 }

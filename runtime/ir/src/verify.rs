@@ -533,6 +533,34 @@ impl<'p> Verifier<'p> {
                 }
                 expect(&mut out, "`eddsa.verify` result".into(), result, Ty::Bool);
             }
+            Op::MerkleRoot {
+                index,
+                leaf,
+                siblings,
+            } => {
+                if !(1..=64).contains(&siblings.len()) {
+                    out.push(format!(
+                        "`merkle.root` takes 1 to 64 siblings (the depth), found {}",
+                        siblings.len()
+                    ));
+                }
+                if !matches!(t(index), Ty::UInt(_)) {
+                    out.push(format!(
+                        "`merkle.root` index has type `{}`, expected an unsigned integer",
+                        t(index)
+                    ));
+                }
+                expect(&mut out, "`merkle.root` leaf".into(), t(leaf), Ty::Field);
+                for x in siblings {
+                    expect(
+                        &mut out,
+                        format!("`merkle.root` sibling `%{}`", x.0),
+                        t(x),
+                        Ty::Field,
+                    );
+                }
+                expect(&mut out, "`merkle.root` result".into(), result, Ty::Field);
+            }
         }
         out
     }

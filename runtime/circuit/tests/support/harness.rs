@@ -126,6 +126,19 @@ impl FunctionIo for PlainStateIo {
             "hash (no Poseidon in this harness)".into(),
         ))
     }
+
+    fn merkle_root(
+        &mut self,
+        _: &mut GateCtx<'_, '_>,
+        _: &Var,
+        _: Option<&Bit>,
+        _: &Var,
+        _: &[Var],
+    ) -> Result<Var, LowerError> {
+        Err(LowerError::Unsupported(
+            "merkle.root (no Poseidon in this harness)".into(),
+        ))
+    }
 }
 
 /// One transaction's witness for the harness.

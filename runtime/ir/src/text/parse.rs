@@ -184,6 +184,7 @@ fn describe(rule: Rule) -> &'static str {
         | Rule::op_map_write
         | Rule::op_hash
         | Rule::op_eddsa_verify
+        | Rule::op_merkle_root
         | Rule::unop
         | Rule::binop
         | Rule::kw_const
@@ -197,7 +198,8 @@ fn describe(rule: Rule) -> &'static str {
         | Rule::kw_map_read
         | Rule::kw_map_write
         | Rule::kw_hash
-        | Rule::kw_eddsa_verify => "an instruction",
+        | Rule::kw_eddsa_verify
+        | Rule::kw_merkle_root => "an instruction",
         Rule::body => "`{`",
         Rule::type_def => "`struct` or `enum`",
         Rule::function => "`transition` or `test`",
@@ -453,6 +455,11 @@ impl Builder {
             },
             Rule::op_hash => Op::Hash(values(next()?)?),
             Rule::op_eddsa_verify => Op::EddsaVerify(values(next()?)?),
+            Rule::op_merkle_root => Op::MerkleRoot {
+                index: value(&next()?)?,
+                leaf: value(&next()?)?,
+                siblings: values(next()?)?,
+            },
             _ => return Err(error_at(&parent, "internal error: unexpected operation")),
         })
     }

@@ -179,6 +179,11 @@ impl<'p> Printer<'p> {
             }
             Op::Hash(inputs) => write!(s, "hash {}", vs(inputs)),
             Op::EddsaVerify(inputs) => write!(s, "eddsa.verify {}", vs(inputs)),
+            Op::MerkleRoot {
+                index,
+                leaf,
+                siblings,
+            } => write!(s, "merkle.root {}, {}, {}", v(index), v(leaf), vs(siblings)),
         };
         if let Some(g) = inst.guard {
             let _ = write!(s, " if %{}", g.0);

@@ -81,6 +81,7 @@ pub fn run(program: &Program, f: &Function, params: &[Felt], state: &[Felt]) -> 
             }
             Op::Hash(_) => panic!("the reference interpreter does not model hash"),
             Op::EddsaVerify(_) => panic!("the reference interpreter does not model eddsa.verify"),
+            Op::MerkleRoot { .. } => panic!("the reference interpreter does not model merkle.root"),
         };
         match out {
             Ok(xs) => {
