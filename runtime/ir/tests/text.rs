@@ -129,6 +129,18 @@ fn everything() -> Program {
         ),
         inst(&[(17, Ty::Field)], Op::Hash(vec![v(0), v(3)])),
         inst(&[(18, Ty::UInt(7))], Op::Hash(vec![])),
+        inst(
+            &[(20, Ty::Bool)],
+            Op::EddsaVerify(vec![v(0), v(0), v(0), v(3), v(3), v(3)]),
+        ),
+        inst(
+            &[(21, Ty::Field)],
+            Op::MerkleRoot {
+                index: v(1),
+                leaf: v(0),
+                siblings: vec![v(0), v(3)],
+            },
+        ),
         inst(&[(19, u8t)], Op::SStore(1, v(2))),
         inst(&[], Op::Binary(BinOp::Eq, v(2), v(2))),
     ];

@@ -243,6 +243,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_map_read
             | Rule::kw_map_write
             | Rule::kw_hash
+            | Rule::kw_eddsa_verify
+            | Rule::kw_merkle_root
     )
 }
 
