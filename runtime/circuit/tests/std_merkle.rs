@@ -158,6 +158,64 @@ fn the_worked_example_of_the_spec() {
     assert_eq!(stale.reason, "merkle proof does not match the root");
 }
 
+/// The trees of `runtime/crypto/tests/data/merkle_zk_kit.json` (@zk-kit/incremental-merkle-tree
+/// with circomlibjs's Poseidon): one proof per tree of depth 16, 20 and 32 gives zk-kit's root
+/// through `std::merkle::root` in the circuit.
+#[test]
+fn zk_kit_proofs_give_their_roots_in_the_circuit() {
+    let program = compile(
+        "state { root: Field }
+         transition d16(i: u64, leaf: Field, path: [Field; 16]) { state.root = std::merkle::root(i, leaf, path); }
+         transition d20(i: u64, leaf: Field, path: [Field; 20]) { state.root = std::merkle::root(i, leaf, path); }
+         transition d32(i: u64, leaf: Field, path: [Field; 32]) { state.root = std::merkle::root(i, leaf, path); }",
+    );
+    let data: serde_json::Value =
+        serde_json::from_str(include_str!("../../crypto/tests/data/merkle_zk_kit.json"))
+            .expect("valid JSON");
+    let fr = |v: &serde_json::Value| {
+        stele_crypto::fr_from_str(v.as_str().expect("a string")).expect("a field element")
+    };
+    let state = State::new(&program);
+    let mut txs = Vec::new();
+    let mut roots = Vec::new();
+    for tree in data["trees"].as_array().expect("trees") {
+        let depth = tree["depth"].as_u64().expect("depth");
+        let Some(name) = [(16, "d16"), (20, "d20"), (32, "d32")]
+            .iter()
+            .find_map(|&(d, n)| (d == depth).then_some(n))
+        else {
+            continue;
+        };
+        // The last proof: a leaf in the middle of the inserted ones.
+        let proof = tree["proofs"]
+            .as_array()
+            .expect("proofs")
+            .last()
+            .expect("a proof");
+        let siblings: Vec<Fr> = proof["siblings"]
+            .as_array()
+            .expect("siblings")
+            .iter()
+            .map(fr)
+            .collect();
+        let index = proof["index"].as_u64().expect("index");
+        txs.push(Tx {
+            transition: transition(&program, name),
+            args: args(
+                vec![Val::Int(u128::from(index)), field(fr(&proof["leaf"]))],
+                &siblings,
+            ),
+        });
+        roots.push(fr(&tree["root"]));
+    }
+    assert_eq!(txs.len(), 3);
+    // One block per proof, so each new state root is checked against zk-kit's.
+    for (tx, root) in txs.iter().zip(roots) {
+        let (_, _, after) = prove_in(&program, &state, std::slice::from_ref(tx), 1);
+        assert_eq!(root_of(&after), root);
+    }
+}
+
 #[test]
 fn random_paths_agree_with_the_native_tree() {
     let program = program();
