@@ -43,6 +43,21 @@ pub struct Sources {
     pub problems: Vec<(SourceFile, Diagnostic)>,
 }
 
+impl Sources {
+    /// A chain of one source file (the root module) and the default manifest: what tests and
+    /// benchmarks compile from a string.
+    pub fn single_file(name: &str, text: &str) -> Sources {
+        Sources {
+            files: vec![SourceFile {
+                name: name.into(),
+                module: Vec::new(),
+                text: text.into(),
+            }],
+            ..Sources::default()
+        }
+    }
+}
+
 /// The result of [`check`].
 #[derive(Debug)]
 pub struct CheckOutput {

@@ -19,7 +19,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use stele_circuit::block::{BlockCircuit, BlockFault};
 use stele_circuit::ports::{self, PortKind};
-use stele_driver::{Manifest, SourceFile, Sources};
+use stele_driver::Sources;
 use stele_exec::{Executable, State, Tx, Val, apply_tx};
 use stele_ir::Program;
 
@@ -68,15 +68,7 @@ const BLOCK: usize = 4;
 const CHAIN: u64 = 9;
 
 fn program() -> Program {
-    let sources = Sources {
-        manifest: Manifest::default(),
-        files: vec![SourceFile {
-            name: "ports.stele".into(),
-            module: Vec::new(),
-            text: SOURCE.into(),
-        }],
-        problems: Vec::new(),
-    };
+    let sources = Sources::single_file("ports.stele", SOURCE);
     let out = stele_driver::compile(&sources, None, &mut |_, _| {});
     out.program
         .unwrap_or_else(|| panic!("compiles: {:?}", out.diagnostics))

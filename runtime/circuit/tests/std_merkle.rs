@@ -6,6 +6,8 @@
 use halo2_proofs::dev::MockProver;
 use halo2_proofs::halo2curves::bn256::Fr;
 use halo2_proofs::halo2curves::ff::Field;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
 use stele_circuit::block::{BlockCircuit, BlockError};
 use stele_circuit::gates::Faults;
 use stele_crypto::{MerkleTree, merkle_root_from_path};
@@ -41,19 +43,7 @@ fn program() -> Program {
 }
 
 fn compile(text: &str) -> Program {
-    let sources = stele_driver::Sources {
-        manifest: stele_driver::Manifest {
-            name: "merkle".into(),
-            id: 5,
-            block_size: 4,
-        },
-        files: vec![stele_driver::SourceFile {
-            name: "main.stele".into(),
-            module: Vec::new(),
-            text: text.into(),
-        }],
-        problems: Vec::new(),
-    };
+    let sources = stele_driver::Sources::single_file("main.stele", text);
     let out = stele_driver::compile(&sources, None, &mut |_, _| {});
     out.program
         .unwrap_or_else(|| panic!("the chain does not compile: {:?}", out.diagnostics))
@@ -76,22 +66,6 @@ fn args(head: Vec<Val>, siblings: &[Fr]) -> Vec<Val> {
     head.into_iter()
         .chain(siblings.iter().copied().map(field))
         .collect()
-}
-
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn fr(&mut self) -> Fr {
-        Fr::from(self.next()) * Fr::from(self.next()) + Fr::from(self.next())
-    }
 }
 
 fn satisfied(circuit: &BlockCircuit, public: &[Fr]) -> bool {
@@ -220,15 +194,15 @@ fn zk_kit_proofs_give_their_roots_in_the_circuit() {
 fn random_paths_agree_with_the_native_tree() {
     let program = program();
     let (set, maybe) = (transition(&program, "set"), transition(&program, "maybe"));
-    let mut rng = Rng(0x5eed_0f7e_1e1e);
+    let mut rng = ChaCha20Rng::seed_from_u64(20);
     let mut state = State::new(&program);
     for round in 0..3 {
         let mut txs = Vec::new();
         let mut expected = Fr::ZERO;
         for i in 0..4 {
-            let index = rng.next() % (1 << DEPTH);
-            let leaf = rng.fr();
-            let siblings: Vec<Fr> = (0..DEPTH).map(|_| rng.fr()).collect();
+            let index = rng.gen_range(0..1u64 << DEPTH);
+            let leaf = Fr::random(&mut rng);
+            let siblings: Vec<Fr> = (0..DEPTH).map(|_| Fr::random(&mut rng)).collect();
             expected = merkle_root_from_path(leaf, index, &siblings);
             let head = vec![Val::Int(u128::from(index)), field(leaf)];
             txs.push(if (round + i) % 2 == 0 {
