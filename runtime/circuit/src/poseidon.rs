@@ -252,8 +252,10 @@ struct GateSpec {
     constants_in_fixed: bool,
 }
 
-/// The code of rows with only the S-box gate.
-const SBOX_ONLY: (i64, i64) = (1, 0);
+/// The `(kind_q, kind_r)` code of rows with only the S-box gate (`z = x⁴` on both slots, no
+/// linear relation). Rows outside this chip use it too: the wide Poseidon of
+/// [`crate::poseidon_wide`] puts one S-box per row of the gate chip with this code.
+pub const SBOX_ONLY: (i64, i64) = (1, 0);
 
 const Y3_FROM_ROW_START: &[Src] = &[Y(-2, A), Y(-2, B), Y(-1, A)];
 const Y3_FROM_SIDE_B: &[Src] = &[Y(-2, B), Y(-1, A), Y(-1, B)];
@@ -479,7 +481,7 @@ struct Derived {
     fixed: [[Fr; 4]; OUT_ROW + 1],
 }
 
-fn fr_from_i64(v: i64) -> Fr {
+pub(crate) fn fr_from_i64(v: i64) -> Fr {
     let f = Fr::from(v.unsigned_abs());
     if v < 0 { -f } else { f }
 }
