@@ -111,7 +111,8 @@
 //! `lt.bit`, `lt.diff`, `mask.out`, `add.sum`, `sub.diff`, `mul.gx`, `mul.gy`, `mul.prod`,
 //! `mul.small_is_x`, `mul.small`, `div.q`, `div.rem`, `div.beff`, `div.gap`, `div.qb`,
 //! `div.gx`, `div.small_is_q`, `div.small`, `cast.out`, `inv.out`, `lin.acc`, `lin.out`,
-//! `pow5.x2`, `pow5.x4`, `pow5.out`.
+//! `pow5.x2`, `pow5.x4`, `pow5.out`, and on the S-box rows of [`crate::poseidon_wide`]
+//! `sbox.x4`, `sbox.out`, `sbox.out4`.
 
 mod basic;
 mod ctx;

@@ -54,7 +54,10 @@
 //! lattice `{(i, j, k) : i + j + k = 3}` with `i = q + 2`, `j = r`, `k = 1 − q − r`, and its
 //! gate is multiplied by that point's Lagrange polynomial (a product of three linear factors,
 //! degree 3), which is nonzero at its own point and zero at the nine others, including
-//! `(0, 0)`: every row outside a Poseidon region. A linear relation has degree 2 (`y = z·x`),
+//! `(0, 0)`: every row outside a Poseidon region. The S-box-only code [`SBOX_ONLY`] `= (1, 0)`
+//! is also what the wide Poseidon of [`crate::poseidon_wide`] puts on its S-box rows (one S-box
+//! `x⁴` in columns 0/1, and the fourth power of `x⁵` in columns 2/3), so every width shares
+//! this gate. A linear relation has degree 2 (`y = z·x`),
 //! so every gate has degree ≤ 5, which needs no bigger extended domain than a degree-4
 //! circuit or a selector-gated lookup (halo2-axiom also caps the degree at 5 unless
 //! `MAX_DEGREE` is set). Equality is enabled on advice columns 0, 1 and 3.

@@ -295,8 +295,13 @@ fn random_signatures_agree_with_the_executor() {
 #[test]
 fn rows_per_verification() {
     let valid = valid_cases();
-    let (verify, _) = total_rows(&valid[..1]);
+    let (verify, total) = total_rows(&valid[..1]);
+    println!("one verification: {verify} rows, {total} with the challenge's Poseidon");
     assert_eq!(verify, 5023, "rows of one verification");
+    assert_eq!(
+        total, 5588,
+        "rows with the 5-input Poseidon of the challenge"
+    );
 }
 
 /// Every witness cell kind of the chip, tampered in one valid verification, is rejected.
