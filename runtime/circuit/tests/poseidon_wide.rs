@@ -1,8 +1,10 @@
 //! MockProver tests of `stele_circuit::poseidon_wide`: Poseidon at every width agrees with
 //! circomlibjs (the known-answer vectors of `stele-crypto`) and with `stele_crypto::poseidon`,
-//! `hash_list` agrees with `stele_crypto::hash_list` (lengths 0, 1, 2, 16, 17, 33), a tampered
-//! cell of every kind (S-box powers and outputs, sums, operand copies, the output) or a wrong
-//! public output is rejected, and the rows per permutation are pinned.
+//! `hash_list` agrees with `stele_crypto::hash_list` (lengths 0, 1, 2, 16, 17, 33), every cell
+//! of a width-2 permutation and every S-box-row cell at widths 6 and 17 (S-box rows, sums,
+//! operand copies, the output) is tampered in turn and rejected, a consistently forged S-box
+//! row is rejected by the S-box gate that the row code in `kind_q` switches on, a wrong public
+//! output is rejected, and the rows per permutation of every width are pinned.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
