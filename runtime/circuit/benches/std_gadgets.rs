@@ -71,6 +71,7 @@ impl GadgetCircuit {
                 let s = witness(ctx, sig.s);
                 let h = poseidon_wide::poseidon(
                     ctx,
+                    chip,
                     &[r8.x.clone(), r8.y.clone(), a.x.clone(), a.y.clone(), m],
                 )
                 .expect("5 inputs");
@@ -80,11 +81,7 @@ impl GadgetCircuit {
             Workload::Poseidon(n) => {
                 let xs: Vec<Fr> = (0..n as u64).map(|i| Fr::from(i + 1)).collect();
                 let vars: Vec<Var> = xs.iter().map(|x| witness(ctx, *x)).collect();
-                if n == 2 {
-                    merkle::leaf_hash2(ctx, chip, &vars[0], &vars[1])
-                } else {
-                    poseidon_wide::poseidon(ctx, &vars).expect("1..=16 inputs")
-                }
+                poseidon_wide::poseidon(ctx, chip, &vars).expect("1..=16 inputs")
             }
             Workload::MerkleUpdate(depth) => {
                 let key = 5u64;

@@ -784,10 +784,8 @@ fn hash_cells(
     poseidon: &PoseidonChip,
     xs: &[Var],
 ) -> Result<Var, LowerError> {
-    if xs.len() == 2 {
-        return Ok(merkle::leaf_hash2(ctx, poseidon, &xs[0], &xs[1]));
-    }
-    poseidon_wide::hash_list(ctx, xs).map_err(|e| LowerError::Unsupported(format!("{e:?}")))
+    poseidon_wide::hash_list(ctx, poseidon, xs)
+        .map_err(|e| LowerError::Unsupported(format!("{e:?}")))
 }
 
 /// `hash_list(plain scalars and map roots in declaration order)`.
@@ -1311,15 +1309,8 @@ impl FunctionIo for BlockIo<'_, '_> {
         inputs: &[Var],
         _hint: Value<Fr>,
     ) -> Result<Var, LowerError> {
-        if inputs.len() == 2 {
-            return Ok(merkle::leaf_hash2(
-                ctx,
-                self.poseidon,
-                &inputs[0],
-                &inputs[1],
-            ));
-        }
-        poseidon_wide::poseidon(ctx, inputs).map_err(|e| LowerError::Unsupported(format!("{e:?}")))
+        poseidon_wide::poseidon(ctx, self.poseidon, inputs)
+            .map_err(|e| LowerError::Unsupported(format!("{e:?}")))
     }
 
     fn merkle_root(

@@ -42,8 +42,8 @@
 //! # Cost
 //!
 //! 5,023 rows per verification (pinned by `rows_per_verification` in `tests/eddsa.rs`), the
-//! Poseidon of the challenge not included (with it, 5,764 rows, `k = 13` alone; one proof about
-//! 2 s on two cores, `benches/std_gadgets.rs`). By part: `h·(8·A)` 2,916 rows, `S·B8` 1,263,
+//! Poseidon of the challenge not included (with it, 5,588 rows, pinned by the same test;
+//! `k = 13` alone, one proof about 2 s on two cores, `benches/std_gadgets.rs`). By part: `h·(8·A)` 2,916 rows, `S·B8` 1,263,
 //! the two 254-bit splits with their comparisons about 800, the curve checks, `8·A`, the last
 //! addition and the comparisons about 50; some abc rows share rows of range checks, so the total
 //! is a little below the sum.

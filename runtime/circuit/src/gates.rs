@@ -111,7 +111,8 @@
 //! `lt.bit`, `lt.diff`, `mask.out`, `add.sum`, `sub.diff`, `mul.gx`, `mul.gy`, `mul.prod`,
 //! `mul.small_is_x`, `mul.small`, `div.q`, `div.rem`, `div.beff`, `div.gap`, `div.qb`,
 //! `div.gx`, `div.small_is_q`, `div.small`, `cast.out`, `inv.out`, `lin.acc`, `lin.out`,
-//! `pow5.x2`, `pow5.x4`, `pow5.out`.
+//! `pow5.x2`, `pow5.x4`, `pow5.out`, and on the S-box rows of [`crate::poseidon_wide`]
+//! `sbox.x4`, `sbox.out`, `sbox.out4`.
 
 mod basic;
 mod ctx;
@@ -407,6 +408,41 @@ impl GateCtx<'_, '_> {
     /// free. Labels as for `pow5`.
     pub fn pow5_add(&mut self, terms: &[(Fr, Var)], k: Fr, m: Fr, (e, y): (Fr, &Var)) -> Var {
         self.pow5_inner(terms, k, m, Some((e, y)))
+    }
+
+    /// `x⁵` for a cell `x` on one full row of the Poseidon chip's S-box gate: the row's code
+    /// `(kind_q, kind_r) = (1, 0)` ([`crate::poseidon::SBOX_ONLY`]) switches on exactly
+    /// `b = a⁴` and `d = c⁴`, and this gate's own coefficients add `c = a·b`. The row holds
+    /// `[x, x⁴, x⁵, x²⁰]`: every cell is fixed by `x` (the last one is the S-box gate's
+    /// second slot, fed the output; nothing reads it). 1 full row, against 3 for
+    /// [`pow5`](Self::pow5). `kind_q` must be the Poseidon chip's column on the same advice
+    /// columns (see [`crate::poseidon::PoseidonConfig`]).
+    ///
+    /// Labels: `sbox.x4`, `sbox.out`, `sbox.out4` (and `copy` for `x`). Each cell is computed
+    /// from the cells before it in the row as assigned, so a forged cell yields an otherwise
+    /// consistent row (what the soundness tests need).
+    pub(crate) fn sbox_row(&mut self, kind_q: Column<Fixed>, x: &Var) -> Var {
+        let q = Q {
+            ab: Fr::ONE,
+            c: -Fr::ONE,
+            ..Q::ZERO
+        };
+        let cells = self.gate4(
+            q,
+            [
+                In::Copy(x),
+                In::Pow4("sbox.x4", 0),
+                In::Prod("sbox.out", 0, 1),
+                In::Pow4("sbox.out4", 2),
+            ],
+        );
+        let out = slot(&cells, 2);
+        let row = out.cell.row_offset;
+        let (q, r) = crate::poseidon::SBOX_ONLY;
+        self.region_mut()
+            .assign_fixed(kind_q, row, crate::poseidon::fr_from_i64(q));
+        debug_assert_eq!(r, 0, "kind_r stays 0 on an S-box-only row");
+        out
     }
 
     fn pow5_inner(&mut self, terms: &[(Fr, Var)], k: Fr, m: Fr, extra: Option<(Fr, &Var)>) -> Var {

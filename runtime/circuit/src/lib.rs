@@ -3,7 +3,8 @@
 //! - [`gates`]: the arithmetic gate and the range-check lookup every IR operation lowers to,
 //!   with gadgets that mirror the IR's guarded, checked operations.
 //! - [`poseidon`]: circomlib's Poseidon permutation (width 3) as a dedicated round gate.
-//! - [`poseidon_wide`]: circomlib's Poseidon of any width, and `hash_list`, on the gate chip.
+//! - [`poseidon_wide`]: circomlib's Poseidon of any width, and `hash_list`, on the gate chip
+//!   plus the S-box gate of the width-3 chip (2 inputs: the chip itself).
 //! - [`merkle`]: map reads and writes as Merkle paths against a running root.
 //! - [`ports`]: the plan that shares map accesses between a slot's transitions and fuses a
 //!   read with the write back to the same key.

@@ -54,7 +54,10 @@
 //! lattice `{(i, j, k) : i + j + k = 3}` with `i = q + 2`, `j = r`, `k = 1 − q − r`, and its
 //! gate is multiplied by that point's Lagrange polynomial (a product of three linear factors,
 //! degree 3), which is nonzero at its own point and zero at the nine others, including
-//! `(0, 0)`: every row outside a Poseidon region. A linear relation has degree 2 (`y = z·x`),
+//! `(0, 0)`: every row outside a Poseidon region. The S-box-only code [`SBOX_ONLY`] `= (1, 0)`
+//! is also what the wide Poseidon of [`crate::poseidon_wide`] puts on its S-box rows (one S-box
+//! `x⁴` in columns 0/1, and the fourth power of `x⁵` in columns 2/3), so every width shares
+//! this gate. A linear relation has degree 2 (`y = z·x`),
 //! so every gate has degree ≤ 5, which needs no bigger extended domain than a degree-4
 //! circuit or a selector-gated lookup (halo2-axiom also caps the degree at 5 unless
 //! `MAX_DEGREE` is set). Equality is enabled on advice columns 0, 1 and 3.
@@ -252,8 +255,10 @@ struct GateSpec {
     constants_in_fixed: bool,
 }
 
-/// The code of rows with only the S-box gate.
-const SBOX_ONLY: (i64, i64) = (1, 0);
+/// The `(kind_q, kind_r)` code of rows with only the S-box gate (`z = x⁴` on both slots, no
+/// linear relation). Rows outside this chip use it too: the wide Poseidon of
+/// [`crate::poseidon_wide`] puts one S-box per row of the gate chip with this code.
+pub const SBOX_ONLY: (i64, i64) = (1, 0);
 
 const Y3_FROM_ROW_START: &[Src] = &[Y(-2, A), Y(-2, B), Y(-1, A)];
 const Y3_FROM_SIDE_B: &[Src] = &[Y(-2, B), Y(-1, A), Y(-1, B)];
@@ -479,7 +484,7 @@ struct Derived {
     fixed: [[Fr; 4]; OUT_ROW + 1],
 }
 
-fn fr_from_i64(v: i64) -> Fr {
+pub(crate) fn fr_from_i64(v: i64) -> Fr {
     let f = Fr::from(v.unsigned_abs());
     if v < 0 { -f } else { f }
 }

@@ -1,9 +1,13 @@
 //! circomlib's Poseidon at every width `t = 2..=17` (1 to 16 inputs) and the list hash
-//! `hash_list`, built from [`GateCtx`] gadgets only (no dedicated gate, no extra column).
+//! `hash_list`, on the columns and gates every Stele circuit already has: the arithmetic gate
+//! of [`crate::gates`] and the S-box gate of the width-3 chip [`crate::poseidon`] (no new
+//! column, gate or lookup).
 //!
 //! [`poseidon`] agrees with `stele_crypto::poseidon` (capacity 0, inputs in `state[1..]`,
 //! output `state[0]`), [`hash_list`] with `stele_crypto::hash_list` (0 elements → the constant
 //! 0; 1..=16 → `poseidon`; more → `hash_list` of the hashes of consecutive chunks of 16).
+//! Two inputs (`t = 3`) take the dedicated chip itself: 42 rows reserved in the context
+//! ([`crate::merkle::leaf_hash2`]).
 //!
 //! # How a permutation is laid out
 //!
@@ -13,55 +17,63 @@
 //! non-linear needs it, and every coefficient and constant sits in the gate's fixed columns
 //! (no constant cells):
 //!
-//! - **S-box** `(Σ c_j·v_j + k)^5`: [`GateCtx::pow5`], 3 rows for a one-term form (the
-//!   coefficient and the constant ride in the gate), `⌈(n − 1)/2⌉ + 3` for `n ≥ 2` terms (the sum
-//!   by [`GateCtx::lin_comb`], two terms per full row). A constant element (`state[0] = 0` in
-//!   the first round) is raised to the fifth power natively: no row.
-//! - **Folding a term into the S-box.** An S-box output only ever enters the next state
-//!   linearly, as `sums[i] + col[i]·x⁵`. If some cell `z` of one target sum is already in every
-//!   other sum the output enters, the S-box's last row computes `v = m·x⁵ + e·z` instead
-//!   ([`GateCtx::pow5_add`], same rows) and `x⁵` is the form `(v − e·z)/m`: the target sum
-//!   has one term fewer and no other sum gains one. In a full round S-box `j ≥ 1` folds a cell
-//!   of the previous outputs into sum `j`; in the last round, which evaluates `state[0]` only,
-//!   every S-box folds the running sum, so the output is the last S-box cell (no sum row).
+//! - **S-box** `(Σ c_j·v_j + k)^5`: the form as one cell `x` by [`GateCtx::lin_comb`]
+//!   (`⌈(n − 1)/2⌉` rows for `n ≥ 2` terms, one abc row for `c·v + k`, none for a bare cell),
+//!   then **one S-box row** `[x, x⁴, x⁵, x²⁰]`. That row carries the width-3 chip's
+//!   S-box-only code `(kind_q, kind_r) = (1, 0)` ([`crate::poseidon::SBOX_ONLY`]), which
+//!   switches on exactly its S-box gate `z = x⁴` on the column pairs (0, 1) and (2, 3) and none
+//!   of its linear gates; the arithmetic gate on the same row adds `c = a·b`, so column 2 holds
+//!   `x⁵` and column 3 its (unused but determined) fourth power. A constant element
+//!   (`state[0] = 0` in the first round) is raised to the fifth power natively: no row.
+//! - **Full rounds**: every S-box, then the next state as forms `M·y + c` (no row); each
+//!   element becomes a cell as the next round's S-box input. The last round evaluates
+//!   `state[0]` only, as the output cell.
 //! - **Partial rounds** use the sparse factorisation of the MDS, computed here from the raw
 //!   parameters of `stele_crypto::poseidon_params` (see [`sparse`]): the last full round before
 //!   them uses `diag(1, B)·M`, and each partial round's matrix is `[[m₀₀, r], [c, I]]`, so
 //!   `state[0]` is a `t`-term form and every other element only gains a term `c_i·x⁵`. Those
 //!   elements stay forms and are settled into one cell whenever they hold an odd number (≥ 3)
-//!   of terms: in the steady state every second round settles `cell + two outputs` in one full
-//!   row each, and in the round between, every element holds the previous output, which the
-//!   S-box folds into `state[0]`. About `t + 2` rows per partial round.
+//!   of terms (one full row for `cell + two outputs`, every second round). About `t + 1` rows
+//!   per partial round.
 //!
 //! Nothing is cached (no constant cells), so a second permutation in the same context costs
-//! the same as the first. Rows per permutation, pinned by the
-//! test `rows_per_permutation` (`tests/poseidon_wide.rs`):
+//! the same as the first. Rows per permutation, pinned by the test `rows_per_permutation`
+//! (`tests/poseidon_wide.rs`):
 //!
-//! | width `t` (inputs) | rows |
-//! |---|---|
-//! | 2 (1) | 275 |
-//! | 3 (2) | 373 |
-//! | 5 (4) | 604 |
-//! | 7 (6) | 871 |
-//! | 17 (16) | 2634 |
+//! | inputs (width `t`) | rows | inputs (width `t`) | rows |
+//! |---|---|---|---|
+//! | 1 (2) | 171 | 9 (10) | 1063 |
+//! | 2 (3) | 42 (width-3 chip) | 10 (11) | 1246 |
+//! | 3 (4) | 340 | 11 (12) | 1354 |
+//! | 4 (5) | 445 | 12 (13) | 1550 |
+//! | 5 (6) | 565 | 13 (14) | 1818 |
+//! | 6 (7) | 686 | 14 (15) | 1805 |
+//! | 7 (8) | 834 | 15 (16) | 2086 |
+//! | 8 (9) | 937 | 16 (17) | 2301 |
 //!
-//! (The dedicated width-3 chip of [`crate::poseidon`] stays far cheaper for `t = 3`.)
+//! The short sums (one or two terms) are *abc rows*: in a context shared with range checks
+//! they fill the free a, b, c slots of range runs (see [`crate::gates`]); the S-box rows and
+//! the full rows of longer sums need rows of their own.
 //!
-//! The S-box rows, two-term sums and the last single term of a chain are *abc rows*: in a
-//! context shared with range checks they fill the free a, b, c slots of range runs (see
-//! [`crate::gates`]); only the full rows of longer sums (and of folded S-box outputs) need
-//! rows of their own.
+//! # Soundness
+//!
+//! Every cell is fixed by earlier ones: a sum cell by its gate row, `x⁴` and `x⁵·⁴` by the
+//! S-box gate, `x⁵` by the arithmetic gate of its row, and every operand is a copy
+//! (equality is on for all four advice columns). The row codes live in the fixed column
+//! `kind_q`, so a prover cannot move or drop them. The tests change every cell of a width-2
+//! permutation and every S-box-row cell at widths 6 and 17, and forge a consistent S-box row,
+//! and `MockProver` rejects each.
 //!
 //! # Gadgets used
 //!
-//! Only the public [`GateCtx`] API: `lin_comb`, `pow5`, `pow5_add` (and `constant` for the
-//! empty list of [`hash_list`]).
+//! [`GateCtx::lin_comb`], the S-box row (`GateCtx::sbox_row`, crate-internal) and `constant`
+//! (for the empty list of [`hash_list`]).
 //!
 //! # Fault-injection labels
 //!
-//! The cells are the gadgets' own: S-box squares `pow5.x2`, fourth powers `pow5.x4`, outputs
-//! (plain or with a folded term) `pow5.out`; sums and settled elements `lin.acc` (inside a
-//! chain) and `lin.out`. The output of a permutation is its last `pow5.out`.
+//! S-box rows: `sbox.x4` (`x⁴`), `sbox.out` (`x⁵`), `sbox.out4` (its fourth power), `copy`
+//! (`x`); sums and settled elements `lin.acc` (inside a chain) and `lin.out`. The output of a
+//! permutation is its last `lin.out`.
 
 use std::sync::OnceLock;
 
@@ -69,7 +81,10 @@ use halo2_proofs::halo2curves::bn256::Fr;
 use halo2_proofs::halo2curves::ff::Field;
 use stele_crypto::poseidon_params::{FULL_ROUNDS, params};
 
+use halo2_proofs::plonk::{Column, Fixed};
+
 use crate::gates::{GateCtx, Var};
+use crate::poseidon::PoseidonChip;
 
 /// Most inputs of one permutation (width 17).
 pub const MAX_INPUTS: usize = 16;
@@ -148,54 +163,31 @@ impl Lin {
     }
 }
 
-/// The S-box of a form: `k⁵` natively for a constant (no row), else one [`GateCtx::pow5`] cell.
-fn sbox(ctx: &mut GateCtx, form: &Lin) -> Lin {
+/// The S-box of a form: `k⁵` natively for a constant (no row); otherwise the form as one cell
+/// `x` ([`GateCtx::lin_comb`]: no row for a bare cell) and `x⁵` on one S-box row
+/// ([`GateCtx::sbox_row`]).
+fn sbox(ctx: &mut GateCtx, kind_q: Column<Fixed>, form: &Lin) -> Lin {
     if form.terms.is_empty() {
         Lin::constant(form.k.pow_vartime([5u64]))
     } else {
-        Lin::var(&ctx.pow5(&form.terms, form.k))
+        let x = ctx.lin_comb(&form.terms, form.k);
+        Lin::var(&ctx.sbox_row(kind_q, &x))
     }
 }
 
-/// The S-box of `form`, for a round whose next state is `sums[i] + col[i]·form⁵`.
-///
-/// When a cell `z` of `sums[target]` is already in every other `sums[i]` that the S-box
-/// touches (`col[i] ≠ 0`), the S-box's last row also adds it: one [`GateCtx::pow5_add`] cell
-/// `v = m·form⁵ + e·z`, with `m = col[target]` and `e` the coefficient of `z` in
-/// `sums[target]`, and `form⁵` is returned as the form `(v - e·z)/m`. The new
-/// `sums[target]` then holds `v` instead of `z`, one term fewer, and no other sum gains a term.
-/// Otherwise (or for a constant form) a plain [`sbox`].
-fn sbox_into(ctx: &mut GateCtx, form: &Lin, target: usize, sums: &[Lin], col: &[Fr]) -> Lin {
-    let m = col[target];
-    let holds = |s: &Lin, z: &Var| s.terms.iter().any(|(_, w)| z.same_cell(w));
-    let shared = sums[target].terms.iter().find(|(_, z)| {
-        sums.iter()
-            .zip(col)
-            .all(|(s, c)| *c == Fr::ZERO || holds(s, z))
-    });
-    match shared {
-        Some((e, z)) if !form.terms.is_empty() && m != Fr::ZERO => {
-            let v = ctx.pow5_add(&form.terms, form.k, m, (*e, z));
-            let inv = m.invert().expect("non-zero");
-            Lin {
-                terms: vec![(inv, v), (-*e * inv, z.clone())],
-                k: Fr::ZERO,
-            }
-        }
-        _ => sbox(ctx, form),
-    }
-}
-
-/// A full round after its constants: every S-box, then the rows of `matrix` (all of them, or
-/// just the first in the last round). S-box `j` adds a shared cell into sum `j` (into the only
-/// sum when there is one): see [`sbox_into`].
-fn full_round(ctx: &mut GateCtx, state: &[Lin], matrix: &[Vec<Fr>]) -> Vec<Lin> {
+/// A full round after its constants: every S-box, then the rows of `matrix` as forms (all of
+/// them, or just the first in the last round): no row beyond the S-boxes.
+fn full_round(
+    ctx: &mut GateCtx,
+    kind_q: Column<Fixed>,
+    state: &[Lin],
+    matrix: &[Vec<Fr>],
+) -> Vec<Lin> {
     let mut next = vec![Lin::constant(Fr::ZERO); matrix.len()];
     for (j, form) in state.iter().enumerate() {
-        let col: Vec<Fr> = matrix.iter().map(|row| row[j]).collect();
-        let x = sbox_into(ctx, form, j.min(matrix.len() - 1), &next, &col);
-        for (sum, c) in next.iter_mut().zip(&col) {
-            sum.add_scaled(*c, &x);
+        let x = sbox(ctx, kind_q, form);
+        for (sum, row) in next.iter_mut().zip(matrix) {
+            sum.add_scaled(row[j], &x);
         }
     }
     next
@@ -340,12 +332,22 @@ fn sparse_uncached(t: usize) -> Sparse {
 }
 
 /// circomlib Poseidon of 1..=16 cells: width `t = n + 1`, state `[0, inputs..]`, output
-/// `state[0]` after the permutation.
-pub fn poseidon(ctx: &mut GateCtx, inputs: &[Var]) -> Result<Var, PoseidonError> {
+/// `state[0]` after the permutation. Two inputs take the dedicated width-3 chip (42 rows,
+/// reserved in the context: [`crate::merkle::leaf_hash2`]); every other width is laid out on
+/// the gate chip with one S-box row per S-box (see the module docs).
+pub fn poseidon(
+    ctx: &mut GateCtx,
+    chip: &PoseidonChip,
+    inputs: &[Var],
+) -> Result<Var, PoseidonError> {
     let n = inputs.len();
     if !(1..=MAX_INPUTS).contains(&n) {
         return Err(PoseidonError::Arity(n));
     }
+    if n == 2 {
+        return Ok(crate::merkle::leaf_hash2(ctx, chip, &inputs[0], &inputs[1]));
+    }
+    let kind_q = chip.config().kind_q;
     let t = n + 1;
     let p = params(t);
     let half = FULL_ROUNDS / 2;
@@ -362,7 +364,7 @@ pub fn poseidon(ctx: &mut GateCtx, inputs: &[Var]) -> Result<Var, PoseidonError>
         } else {
             &p.mds
         };
-        state = full_round(ctx, &state, matrix);
+        state = full_round(ctx, kind_q, &state, matrix);
     }
 
     // Partial rounds, sparse: state[0] gets a dense row, every other element one update.
@@ -374,10 +376,10 @@ pub fn poseidon(ctx: &mut GateCtx, inputs: &[Var]) -> Result<Var, PoseidonError>
                 *s = settle(ctx, s);
             }
         }
+        let x = sbox(ctx, kind_q, &state[0]);
         let mut next = vec![Lin::combine(row, &state[1..])];
         next.extend(state[1..].iter().cloned());
         let col: Vec<Fr> = std::iter::once(*m00).chain(col.iter().copied()).collect();
-        let x = sbox_into(ctx, &state[0], 0, &next, &col);
         for (sum, c) in next.iter_mut().zip(&col) {
             sum.add_scaled(*c, &x);
         }
@@ -393,7 +395,7 @@ pub fn poseidon(ctx: &mut GateCtx, inputs: &[Var]) -> Result<Var, PoseidonError>
         } else {
             &p.mds[..]
         };
-        state = full_round(ctx, &state, matrix);
+        state = full_round(ctx, kind_q, &state, matrix);
     }
     let out = &state[0];
     Ok(ctx.lin_comb(&out.terms, out.k))
@@ -402,16 +404,16 @@ pub fn poseidon(ctx: &mut GateCtx, inputs: &[Var]) -> Result<Var, PoseidonError>
 /// The list hash of `stele_crypto::hash_list`: 0 elements → the constant 0; 1..=16 →
 /// [`poseidon`]; more → `hash_list` of the hashes of consecutive chunks of 16 (a last chunk of
 /// one element `x` is `poseidon([x])`).
-pub fn hash_list(ctx: &mut GateCtx, xs: &[Var]) -> Result<Var, PoseidonError> {
+pub fn hash_list(ctx: &mut GateCtx, chip: &PoseidonChip, xs: &[Var]) -> Result<Var, PoseidonError> {
     match xs.len() {
         0 => Ok(ctx.constant(Fr::ZERO)),
-        1..=MAX_INPUTS => poseidon(ctx, xs),
+        1..=MAX_INPUTS => poseidon(ctx, chip, xs),
         _ => {
             let hashes = xs
                 .chunks(MAX_INPUTS)
-                .map(|chunk| poseidon(ctx, chunk))
+                .map(|chunk| poseidon(ctx, chip, chunk))
                 .collect::<Result<Vec<Var>, _>>()?;
-            hash_list(ctx, &hashes)
+            hash_list(ctx, chip, &hashes)
         }
     }
 }

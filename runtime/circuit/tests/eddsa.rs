@@ -16,6 +16,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::Value as Json;
 use stele_circuit::eddsa::{self, PointVar};
 use stele_circuit::gates::{Faults, GateChip, GateConfig, GateCtx, Var};
+use stele_circuit::poseidon::{PoseidonChip, PoseidonConfig};
 use stele_circuit::poseidon_wide;
 use stele_crypto::babyjub::Point;
 use stele_crypto::eddsa::{PrivateKey, Signature};
@@ -51,7 +52,7 @@ fn point_var(ctx: &mut GateCtx<'_, '_>, p: &Point) -> PointVar {
 }
 
 impl Circuit<Fr> for TestCircuit {
-    type Config = (GateConfig, Column<Instance>);
+    type Config = (GateConfig, PoseidonConfig, Column<Instance>);
     type FloorPlanner = SimpleFloorPlanner;
     type Params = ();
 
@@ -63,15 +64,20 @@ impl Circuit<Fr> for TestCircuit {
         let advice = [(); 4].map(|_| meta.advice_column());
         let instance = meta.instance_column();
         meta.enable_equality(instance);
-        (GateChip::configure(meta, advice), instance)
+        (
+            GateChip::configure(meta, advice),
+            PoseidonChip::configure(meta, advice),
+            instance,
+        )
     }
 
     fn synthesize(
         &self,
-        (config, instance): Self::Config,
+        (config, poseidon, instance): Self::Config,
         mut layouter: impl Layouter<Fr>,
     ) -> Result<(), Error> {
         let chip = GateChip::new(config).with_faults(self.faults.clone());
+        let poseidon = PoseidonChip::new(poseidon);
         chip.load_table(&mut layouter)?;
         let outputs: RefCell<Vec<Var>> = RefCell::new(Vec::new());
         layouter.assign_region(
@@ -85,7 +91,8 @@ impl Circuit<Fr> for TestCircuit {
                     let msg = ctx.witness(Value::known(case.msg));
                     let s = ctx.witness(Value::known(case.sig.s));
                     let inputs = [r8.x.clone(), r8.y.clone(), a.x.clone(), a.y.clone(), msg];
-                    let h = poseidon_wide::poseidon(&mut ctx, &inputs).expect("5 inputs");
+                    let h =
+                        poseidon_wide::poseidon(&mut ctx, &poseidon, &inputs).expect("5 inputs");
                     let before = ctx.height();
                     let ok = eddsa::verify(&mut ctx, &a, &r8, &s, &h);
                     verify_rows += ctx.height() - before;
@@ -288,8 +295,13 @@ fn random_signatures_agree_with_the_executor() {
 #[test]
 fn rows_per_verification() {
     let valid = valid_cases();
-    let (verify, _) = total_rows(&valid[..1]);
+    let (verify, total) = total_rows(&valid[..1]);
+    println!("one verification: {verify} rows, {total} with the challenge's Poseidon");
     assert_eq!(verify, 5023, "rows of one verification");
+    assert_eq!(
+        total, 5588,
+        "rows with the 5-input Poseidon of the challenge"
+    );
 }
 
 /// Every witness cell kind of the chip, tampered in one valid verification, is rejected.

@@ -1,8 +1,10 @@
 //! MockProver tests of `stele_circuit::poseidon_wide`: Poseidon at every width agrees with
 //! circomlibjs (the known-answer vectors of `stele-crypto`) and with `stele_crypto::poseidon`,
-//! `hash_list` agrees with `stele_crypto::hash_list` (lengths 0, 1, 2, 16, 17, 33), a tampered
-//! cell of every kind (S-box powers and outputs, sums, operand copies, the output) or a wrong
-//! public output is rejected, and the rows per permutation are pinned.
+//! `hash_list` agrees with `stele_crypto::hash_list` (lengths 0, 1, 2, 16, 17, 33), every cell
+//! of a width-2 permutation and every S-box-row cell at widths 6 and 17 (S-box rows, sums,
+//! operand copies, the output) is tampered in turn and rejected, a consistently forged S-box
+//! row is rejected by the S-box gate that the row code in `kind_q` switches on, a wrong public
+//! output is rejected, and the rows per permutation of every width are pinned.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -12,6 +14,7 @@ use halo2_proofs::dev::{MockProver, VerifyFailure};
 use halo2_proofs::halo2curves::bn256::Fr;
 use halo2_proofs::plonk::{Circuit, Column, ConstraintSystem, Error, Instance};
 use stele_circuit::gates::{Faults, GateChip, GateConfig, GateCtx, Var};
+use stele_circuit::poseidon::{PoseidonChip, PoseidonConfig};
 use stele_circuit::poseidon_wide::{self, PoseidonError};
 use stele_crypto::fr_from_str;
 
@@ -20,7 +23,7 @@ use stele_crypto::fr_from_str;
 // ---------------------------------------------------------------------------------------------
 
 /// Lays out gadgets and returns the cells to expose as public outputs (instance rows 0, 1, ...).
-type Build = dyn Fn(&mut GateCtx<'_, '_>) -> Vec<Var>;
+type Build = dyn Fn(&mut GateCtx<'_, '_>, &PoseidonChip) -> Vec<Var>;
 
 #[derive(Clone)]
 struct TestCircuit {
@@ -31,7 +34,7 @@ struct TestCircuit {
 }
 
 impl Circuit<Fr> for TestCircuit {
-    type Config = (GateConfig, Column<Instance>);
+    type Config = (GateConfig, PoseidonConfig, Column<Instance>);
     type FloorPlanner = SimpleFloorPlanner;
     type Params = ();
 
@@ -43,22 +46,27 @@ impl Circuit<Fr> for TestCircuit {
         let advice = [(); 4].map(|_| meta.advice_column());
         let instance = meta.instance_column();
         meta.enable_equality(instance);
-        (GateChip::configure(meta, advice), instance)
+        (
+            GateChip::configure(meta, advice),
+            PoseidonChip::configure(meta, advice),
+            instance,
+        )
     }
 
     fn synthesize(
         &self,
-        (config, instance): Self::Config,
+        (config, poseidon, instance): Self::Config,
         mut layouter: impl Layouter<Fr>,
     ) -> Result<(), Error> {
         let chip = GateChip::new(config).with_faults(self.faults.clone());
+        let poseidon = PoseidonChip::new(poseidon);
         chip.load_table(&mut layouter)?;
         let outputs = RefCell::new(Vec::new());
         layouter.assign_region(
             || "poseidon_wide",
             |mut region| {
                 let mut ctx = chip.ctx(&mut region, 0);
-                *outputs.borrow_mut() = (self.build)(&mut ctx);
+                *outputs.borrow_mut() = (self.build)(&mut ctx, &poseidon);
                 self.height.set(ctx.height());
                 Ok(())
             },
@@ -84,7 +92,7 @@ fn k_for(rows: usize) -> u32 {
 fn run(
     faults: &Faults,
     public: Vec<Fr>,
-    build: impl Fn(&mut GateCtx<'_, '_>) -> Vec<Var> + 'static,
+    build: impl Fn(&mut GateCtx<'_, '_>, &PoseidonChip) -> Vec<Var> + 'static,
 ) -> (Result<(), Vec<VerifyFailure>>, usize) {
     let build: Rc<Build> = Rc::new(build);
     // A first synthesis at a generous size measures the height; the check runs at the smallest k.
@@ -107,7 +115,10 @@ fn run(
     (verdict, rows)
 }
 
-fn honest(public: Vec<Fr>, build: impl Fn(&mut GateCtx<'_, '_>) -> Vec<Var> + 'static) -> usize {
+fn honest(
+    public: Vec<Fr>,
+    build: impl Fn(&mut GateCtx<'_, '_>, &PoseidonChip) -> Vec<Var> + 'static,
+) -> usize {
     let (verdict, rows) = run(&Faults::none(), public, build);
     if let Err(failures) = verdict {
         panic!("honest run rejected: {failures:#?}");
@@ -120,7 +131,7 @@ fn rejects(
     expect_gate: bool,
     faults: Faults,
     public: Vec<Fr>,
-    build: impl Fn(&mut GateCtx<'_, '_>) -> Vec<Var> + 'static,
+    build: impl Fn(&mut GateCtx<'_, '_>, &PoseidonChip) -> Vec<Var> + 'static,
 ) {
     let (verdict, _) = run(&faults, public, build);
     if !faults.is_empty() {
@@ -155,10 +166,10 @@ fn witnesses(ctx: &mut GateCtx<'_, '_>, xs: &[Fr]) -> Vec<Var> {
 fn poseidon_build(
     inputs: Vec<Fr>,
     expected: Fr,
-) -> impl Fn(&mut GateCtx<'_, '_>) -> Vec<Var> + 'static {
-    move |ctx| {
+) -> impl Fn(&mut GateCtx<'_, '_>, &PoseidonChip) -> Vec<Var> + 'static {
+    move |ctx, chip| {
         let vars = witnesses(ctx, &inputs);
-        let out = poseidon_wide::poseidon(ctx, &vars).expect("1..=16 inputs");
+        let out = poseidon_wide::poseidon(ctx, chip, &vars).expect("1..=16 inputs");
         assert_eq!(known(out.value()), expected, "witness value of the output");
         vec![out]
     }
@@ -192,6 +203,17 @@ fn vectors() -> Vec<(Vec<Fr>, Fr)> {
     out
 }
 
+/// `n` pseudo-random inputs (native Poseidon hashes of a counter) and their hash.
+fn pseudo_random_case(n: usize) -> (Vec<Fr>, Fr) {
+    let inputs: Vec<Fr> = (0..n as u64)
+        .map(|i| stele_crypto::poseidon(&[Fr::from(0x5eed), Fr::from(i + 100 * n as u64)]))
+        .collect();
+    let out = stele_crypto::poseidon(&inputs);
+    (inputs, out)
+}
+
+/// Every arity 1..=16 (width 2..=17): the three circomlibjs vectors and one pseudo-random case
+/// agree with the circuit.
 #[test]
 fn every_arity_matches_circomlibjs_vectors() {
     let vectors = vectors();
@@ -203,14 +225,16 @@ fn every_arity_matches_circomlibjs_vectors() {
             .cloned()
             .collect();
         assert_eq!(cases.len(), 3, "arity {n}");
+        let mut cases = cases;
+        cases.push(pseudo_random_case(n));
         for (inputs, output) in &cases {
             assert_eq!(stele_crypto::poseidon(inputs), *output, "native, arity {n}");
         }
         let public: Vec<Fr> = cases.iter().map(|(_, o)| *o).collect();
-        honest(public, move |ctx| {
+        honest(public, move |ctx, chip| {
             cases
                 .iter()
-                .map(|(inputs, output)| poseidon_build(inputs.clone(), *output)(ctx))
+                .map(|(inputs, output)| poseidon_build(inputs.clone(), *output)(ctx, chip))
                 .map(|mut v| v.remove(0))
                 .collect()
         });
@@ -219,14 +243,14 @@ fn every_arity_matches_circomlibjs_vectors() {
 
 #[test]
 fn arity_out_of_range_is_an_error() {
-    honest(vec![], |ctx| {
+    honest(vec![], |ctx, chip| {
         let xs = witnesses(ctx, &[Fr::from(1); 17]);
         assert_eq!(
-            poseidon_wide::poseidon(ctx, &[]).unwrap_err(),
+            poseidon_wide::poseidon(ctx, chip, &[]).unwrap_err(),
             PoseidonError::Arity(0)
         );
         assert_eq!(
-            poseidon_wide::poseidon(ctx, &xs).unwrap_err(),
+            poseidon_wide::poseidon(ctx, chip, &xs).unwrap_err(),
             PoseidonError::Arity(17)
         );
         vec![]
@@ -242,9 +266,9 @@ fn hash_list_matches_native() {
     for len in [0usize, 1, 2, 16, 17, 33] {
         let xs: Vec<Fr> = (0..len as u64).map(|i| Fr::from(i * 7919 + 3)).collect();
         let expected = stele_crypto::hash_list(&xs);
-        honest(vec![expected], move |ctx| {
+        honest(vec![expected], move |ctx, chip| {
             let vars = witnesses(ctx, &xs);
-            let out = poseidon_wide::hash_list(ctx, &vars).expect("any length");
+            let out = poseidon_wide::hash_list(ctx, chip, &vars).expect("any length");
             assert_eq!(known(out.value()), expected, "hash_list of {len}");
             vec![out]
         });
@@ -257,7 +281,7 @@ fn hash_list_of_nothing_is_pinned_to_zero() {
         true,
         Faults::none().add("const", 0, Fr::from(1)),
         vec![Fr::zero()],
-        |ctx| vec![poseidon_wide::hash_list(ctx, &[]).expect("empty list")],
+        |ctx, chip| vec![poseidon_wide::hash_list(ctx, chip, &[]).expect("empty list")],
     );
 }
 
@@ -288,10 +312,10 @@ fn a_wrong_public_output_is_rejected() {
 /// Like [`poseidon_build`] without the synthesis-time value check (a tampered run changes it).
 fn poseidon_build_unchecked(
     inputs: Vec<Fr>,
-) -> impl Fn(&mut GateCtx<'_, '_>) -> Vec<Var> + 'static {
-    move |ctx| {
+) -> impl Fn(&mut GateCtx<'_, '_>, &PoseidonChip) -> Vec<Var> + 'static {
+    move |ctx, chip| {
         let vars = witnesses(ctx, &inputs);
-        vec![poseidon_wide::poseidon(ctx, &vars).expect("1..=16 inputs")]
+        vec![poseidon_wide::poseidon(ctx, chip, &vars).expect("1..=16 inputs")]
     }
 }
 
@@ -314,113 +338,224 @@ fn count_label(n: u64, label: &'static str) -> usize {
     base + hits(&mut (base..base + 64))
 }
 
-#[test]
-fn tampered_intermediate_cells_are_rejected() {
-    // Every kind of cell the layout assigns, at its first, a middle and its last occurrence:
-    // S-box squares, fourth powers and outputs (plain or with a folded term; the last one is
-    // the permutation's output), sum accumulators inside a chain and sum results (S-box inputs,
-    // settled elements), and the copies of operands into gate rows.
-    let labels = [
-        "pow5.x2", "pow5.x4", "pow5.out", "lin.acc", "lin.out", "copy",
-    ];
-    let mut seen = [false; 6];
-    for n in [1u64, 2, 4, 16] {
-        let (inputs, out) = case(n);
-        for (label, seen) in labels.iter().zip(seen.iter_mut()) {
-            let count = count_label(n, label);
-            if count == 0 {
-                continue;
-            }
-            *seen = true;
-            // A copy differs from its source: the permutation argument rejects it.
-            let gate = *label != "copy";
-            for nth in [0, count / 2, count - 1] {
-                for delta in [Fr::from(1), -Fr::from(1)] {
-                    let faults = Faults::none().add(label, nth, delta);
-                    rejects(
-                        gate,
-                        faults,
-                        vec![out],
-                        poseidon_build_unchecked(inputs.clone()),
-                    );
-                }
-            }
+/// Every fresh cell kind of the layout: S-box rows (`x⁴`, `x⁵`, the output's fourth power),
+/// sum accumulators inside a chain, sum results (S-box inputs, settled elements, the output)
+/// and the copies of operands into gate rows.
+const LABELS: [&str; 6] = [
+    "sbox.x4",
+    "sbox.out",
+    "sbox.out4",
+    "lin.acc",
+    "lin.out",
+    "copy",
+];
+
+/// Tampers the cells `nths(count)` of every label of [`LABELS`] in one permutation of `1..=n`,
+/// one at a time, by `+1`; each must be rejected (a copy by the permutation argument, every
+/// other cell by a gate). Returns how many cells were tampered.
+fn tamper_each(n: u64, nths: impl Fn(usize) -> Vec<usize>) -> usize {
+    let (inputs, out) = case(n);
+    let mut tampered = 0;
+    for label in LABELS {
+        let count = count_label(n, label);
+        assert!(
+            count > 0 || label == "lin.acc",
+            "{label}: no cell at n = {n}"
+        );
+        for nth in nths(count) {
+            let faults = Faults::none().add(label, nth, Fr::from(1));
+            rejects(
+                label != "copy",
+                faults,
+                vec![out],
+                poseidon_build_unchecked(inputs.clone()),
+            );
+            tampered += 1;
         }
     }
-    assert_eq!(
-        seen, [true; 6],
-        "every cell kind of {labels:?} was tampered"
-    );
+    tampered
+}
+
+#[test]
+fn every_cell_of_a_width_2_permutation_is_checked() {
+    // t = 2: every fresh cell and every copy of the permutation, one at a time.
+    let tampered = tamper_each(1, |count| (0..count).collect());
+    println!("t = 2: {tampered} cells tampered");
+    assert!(tampered > 400, "{tampered} cells");
+}
+
+#[test]
+fn every_sbox_row_cell_of_wide_permutations_is_checked() {
+    // t = 6 and t = 17: every cell of every S-box row, and the first, a middle and the last
+    // cell of each other kind.
+    for n in [5u64, 16] {
+        let (inputs, out) = case(n);
+        let sboxes = count_label(n, "sbox.x4");
+        for label in ["sbox.x4", "sbox.out", "sbox.out4"] {
+            for nth in 0..sboxes {
+                rejects(
+                    true,
+                    Faults::none().add(label, nth, Fr::from(1)),
+                    vec![out],
+                    poseidon_build_unchecked(inputs.clone()),
+                );
+            }
+        }
+        tamper_each(n, |count| vec![0, count / 2, count.saturating_sub(1)]);
+    }
+}
+
+/// The names of the gates a run violates (without public outputs, so only gates can fail).
+fn violated_gates(faults: &Faults, n: u64) -> Vec<String> {
+    let (inputs, _) = case(n);
+    let (verdict, _) = run(faults, vec![], move |ctx, chip| {
+        let vars = witnesses(ctx, &inputs);
+        poseidon_wide::poseidon(ctx, chip, &vars).expect("1..=16 inputs");
+        vec![]
+    });
+    assert!(faults.hits() > 0, "the fault hit no cell");
+    let failures = verdict.expect_err("a forged S-box must be rejected");
+    failures
+        .iter()
+        .map(|f| match f {
+            VerifyFailure::ConstraintNotSatisfied { constraint, .. } => constraint.to_string(),
+            other => panic!("only gates can fail here, got {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_consistently_forged_sbox_is_rejected_by_the_sbox_gate() {
+    // A wrong fourth power z' with everything after it computed from it (x⁵ = x·z', its
+    // fourth power, every later sum and S-box, the output): the row's arithmetic holds, so
+    // only the Poseidon chip's S-box gate, switched on by the S-box row code in the fixed
+    // column kind_q, can reject it. Likewise a wrong output fourth power.
+    for n in [1u64, 5, 16] {
+        let sboxes = count_label(n, "sbox.x4");
+        for (label, nth) in [
+            ("sbox.x4", 0),
+            ("sbox.x4", sboxes / 2),
+            ("sbox.x4", sboxes - 1),
+            ("sbox.out4", sboxes / 3),
+        ] {
+            let gates = violated_gates(&Faults::none().add(label, nth, Fr::from(3)), n);
+            assert!(
+                !gates.is_empty() && gates.iter().all(|g| g.contains("poseidon sbox")),
+                "n = {n}, {label} #{nth}: {gates:?}"
+            );
+        }
+        // A wrong x⁵ with its fourth power recomputed: the arithmetic gate rejects it.
+        let gates = violated_gates(&Faults::none().add("sbox.out", sboxes / 2, Fr::from(3)), n);
+        assert!(
+            !gates.is_empty() && gates.iter().all(|g| g.contains("stele arithmetic")),
+            "n = {n}: {gates:?}"
+        );
+    }
 }
 
 #[test]
 fn a_consistently_forged_output_is_rejected() {
-    // The output is the last S-box cell (the last round folds its whole sum into the S-box
-    // rows): set it to a forged value and publish that value; its gate row still rejects.
+    // The output is the last sum of the layout: set it to a forged value and publish that
+    // value; its gate row still rejects.
     for n in [1u64, 3, 16] {
         let (inputs, out) = case(n);
         let forged = out + Fr::from(5);
-        let outs = count_label(n, "pow5.out");
+        let outs = count_label(n, "lin.out");
         rejects(
             true,
-            Faults::none().set("pow5.out", outs - 1, forged),
+            Faults::none().set("lin.out", outs - 1, forged),
             vec![forged],
             poseidon_build_unchecked(inputs),
         );
     }
 }
 
+#[test]
+fn two_inputs_use_the_width_3_chip() {
+    // 2 inputs: one dedicated-chip hash (42 rows reserved after the input witnesses).
+    let (inputs, out) = case(2);
+    let rows = honest(vec![out], move |ctx, chip| {
+        let vars = witnesses(ctx, &inputs);
+        let start = ctx.height();
+        let h = poseidon_wide::poseidon(ctx, chip, &vars).expect("two inputs");
+        assert_eq!(ctx.height() - start, 42);
+        vec![h]
+    });
+    assert_eq!(rows, 44);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Cost
 // ---------------------------------------------------------------------------------------------
 
-/// Rows of one permutation per width `t`: in a fresh context (after the `t - 1` input
-/// witnesses, which share rows with the gadgets), and again in the same context. The layout
-/// caches nothing, so both are the same. The module docs of `poseidon_wide` quote these
-/// numbers.
+/// Rows of one permutation per width `t` (inputs `t - 1`): in a fresh context (after the
+/// `t - 1` input witnesses, which share rows with the gadgets), and again in the same context.
+/// The layout caches nothing, so both are the same, except at `t = 3`, where the width-3 chip's
+/// 42 rows are reserved after the two input witnesses. The module docs of `poseidon_wide`, the
+/// standard library README and `docs/reference.md` quote these numbers.
+const ROWS: [(usize, usize, usize); 16] = [
+    (2, 171, 171),
+    (3, 44, 42),
+    (4, 340, 340),
+    (5, 445, 445),
+    (6, 565, 565),
+    (7, 686, 686),
+    (8, 834, 834),
+    (9, 937, 937),
+    (10, 1063, 1063),
+    (11, 1246, 1246),
+    (12, 1354, 1354),
+    (13, 1550, 1550),
+    (14, 1818, 1818),
+    (15, 1805, 1805),
+    (16, 2086, 2086),
+    (17, 2301, 2301),
+];
+
 #[test]
 fn rows_per_permutation() {
     let mut got = Vec::new();
-    for (t, rows) in [(2usize, 275usize), (3, 373), (5, 604), (7, 871), (17, 2634)] {
+    for (t, fresh, again) in ROWS {
         let (inputs, out) = case(t as u64 - 1);
         let measured = Rc::new(Cell::new((0usize, 0usize)));
         let probe = measured.clone();
-        honest(vec![out, out], move |ctx| {
+        honest(vec![out, out], move |ctx, chip| {
             let vars = witnesses(ctx, &inputs);
-            let a = poseidon_wide::poseidon(ctx, &vars).expect("first");
+            let a = poseidon_wide::poseidon(ctx, chip, &vars).expect("first");
             let first = ctx.height();
-            let b = poseidon_wide::poseidon(ctx, &vars).expect("second");
+            let b = poseidon_wide::poseidon(ctx, chip, &vars).expect("second");
             probe.set((first, ctx.height() - first));
             vec![a, b]
         });
         println!("t = {t}: {:?} rows (fresh, again)", measured.get());
-        got.push((t, measured.get(), (rows, rows)));
+        got.push((t, measured.get(), (fresh, again)));
     }
     for (t, measured, pinned) in got {
         assert_eq!(measured, pinned, "rows at t = {t}");
     }
 }
 
-/// The S-box rows are abc rows: after a 128-bit range check (16 rows whose a, b, c slots are
-/// free) a permutation takes fewer than 16 more rows than alone.
+/// The short sums (S-box inputs of one or two terms) are abc rows: after a 128-bit range check
+/// (16 rows whose a, b, c slots are free) a permutation takes fewer than 16 more rows than
+/// alone. (The S-box rows themselves are full rows.)
 #[test]
-fn sbox_rows_fill_range_runs() {
-    let (inputs, out) = case(2);
+fn short_sums_fill_range_runs() {
+    let (inputs, out) = case(1);
     let alone = Rc::new(Cell::new(0usize));
     let probe = alone.clone();
     let build_inputs = inputs.clone();
-    honest(vec![out], move |ctx| {
+    honest(vec![out], move |ctx, chip| {
         let vars = witnesses(ctx, &build_inputs);
-        let h = poseidon_wide::poseidon(ctx, &vars).expect("two inputs");
+        let h = poseidon_wide::poseidon(ctx, chip, &vars).expect("one input");
         probe.set(ctx.height());
         vec![h]
     });
     let shared = Rc::new(Cell::new(0usize));
     let probe = shared.clone();
-    honest(vec![out], move |ctx| {
+    honest(vec![out], move |ctx, chip| {
         ctx.witness_uint(Value::known(Fr::from(u64::MAX)), 128);
         let vars = witnesses(ctx, &inputs);
-        let h = poseidon_wide::poseidon(ctx, &vars).expect("two inputs");
+        let h = poseidon_wide::poseidon(ctx, chip, &vars).expect("one input");
         probe.set(ctx.height());
         vec![h]
     });

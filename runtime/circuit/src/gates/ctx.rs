@@ -113,6 +113,11 @@ pub(crate) enum In<'v> {
     New(&'static str, Value<Fr>),
     /// A copy of an earlier slot of the same row.
     Same(usize),
+    /// A fresh witness: the fourth power of the value assigned to an earlier slot of the same
+    /// row (after any fault, so a forged cell propagates like an honest one).
+    Pow4(&'static str, usize),
+    /// A fresh witness: the product of the values assigned to two earlier slots of the row.
+    Prod(&'static str, usize, usize),
 }
 
 /// The cells one row assigned, by column (a, b, c, d); `None` for skipped slots.
@@ -310,6 +315,21 @@ impl<'a, 'r> GateCtx<'a, 'r> {
                 (self.fresh("copy", v.value), Some(v.cell))
             }
             In::New(label, v) => (self.fresh(label, v), None),
+            In::Pow4(label, i) => {
+                let v = row_cells[i].as_ref().expect("earlier slot of the same row");
+                let value = v.value.map(|x| x.square().square());
+                (self.fresh(label, value), None)
+            }
+            In::Prod(label, i, j) => {
+                let earlier = |k: usize| {
+                    row_cells[k]
+                        .as_ref()
+                        .expect("earlier slot of the same row")
+                        .value
+                };
+                let value = earlier(i) * earlier(j);
+                (self.fresh(label, value), None)
+            }
         };
         let cell = self.region.assign_advice(column, abs, value).cell();
         if let Some(source) = source {
