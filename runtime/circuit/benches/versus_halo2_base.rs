@@ -139,37 +139,36 @@
 //!
 //! # Measured: the standard library's gadgets
 //!
-//! Filter `eddsa|poseidon_n|merkle_write_d`, two cores shared with other jobs (load 2 to 8);
-//! times are criterion medians (EdDSA from the quietest of three runs), rows and cells as in the
-//! table above (halo2-base rows: gate cells over its gate columns), advice columns with
-//! halo2-base's lookup column, proof in bytes; ratio = Stele prove / halo2-base prove.
+//! Filter `eddsa|poseidon_n|merkle_write_d` on an otherwise idle two-core machine; times are
+//! criterion medians, rows and cells as in the table above (halo2-base rows: gate cells over
+//! its gate columns), advice columns with halo2-base's lookup column, proof in bytes;
+//! ratio = Stele prove / halo2-base prove.
 //!
 //! | workload | side | k | advice | rows | cells | proof | keygen | prove | ratio |
 //! | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
-//! | merkle_write_d20 | Stele (block) | 12 | 4 | 2,491 | 9,964 | 1,984 | 0.49 s | 1.15 s | 0.25 |
-//! | | halo2-base | 14 | 8 | 15,014 | 120,112 | 3,328 | 2.10 s | 4.59 s | |
-//! | merkle_write_d32 | Stele (block) | 12 | 4 | 3,547 | 14,188 | 1,984 | 0.51 s | 1.26 s | 0.22 |
-//! | | halo2-base | 15 | 6 | 31,739 | 190,432 | 2,624 | 3.20 s | 5.82 s | |
-//! | poseidon_n01 | Stele | 9 | 4 | 275 | 1,100 | 1,984 | 69 ms | 208 ms | 0.95 |
-//! | | halo2-base | 10 | 2 | 879 | 1,758 | 1,216 | 85 ms | 220 ms | |
-//! | poseidon_n04 | Stele | 10 | 4 | 604 | 2,416 | 1,984 | 113 ms | 346 ms | 0.97 |
-//! | | halo2-base | 10 | 7 | 943 | 6,596 | 2,976 | 211 ms | 356 ms | |
-//! | poseidon_n08 | Stele | 11 | 4 | 1,147 | 4,588 | 1,984 | 232 ms | 502 ms | 0.48 |
-//! | | halo2-base | 12 | 5 | 3,866 | 19,328 | 2,272 | 365 ms | 1.05 s | |
-//! | poseidon_n16 | Stele | 12 | 4 | 2,634 | 10,536 | 1,984 | 520 ms | 1.22 s | 0.39 |
-//! | | halo2-base | 14 | 5 | 13,776 | 68,880 | 2,272 | 1.42 s | 3.09 s | |
-//! | eddsa_verify | Stele | 13 | 4 | 5,764 | 23,056 | 1,984 | 550 ms | 1.29 s | 0.89 |
-//! | | halo2-base | 13 | 7 | 6,844 | 41,133 | 2,656 | 635 ms | 1.44 s | |
+//! | merkle_write_d20 | Stele (block) | 12 | 4 | 2,283 | 9,132 | 1,984 | 178 ms | 448 ms | 0.29 |
+//! | | halo2-base | 14 | 8 | 15,014 | 120,112 | 3,328 | 842 ms | 1.55 s | |
+//! | merkle_write_d32 | Stele (block) | 12 | 4 | 3,339 | 13,356 | 1,984 | 194 ms | 465 ms | 0.19 |
+//! | | halo2-base | 15 | 6 | 31,739 | 190,432 | 2,624 | 1.29 s | 2.47 s | |
+//! | poseidon_n01 | Stele | 9 | 4 | 171 | 684 | 1,984 | 34 ms | 85 ms | 1.02 |
+//! | | halo2-base | 10 | 2 | 879 | 1,758 | 1,216 | 36 ms | 83 ms | |
+//! | poseidon_n04 | Stele | 9 | 4 | 445 | 1,780 | 1,984 | 40 ms | 92 ms | 0.54 |
+//! | | halo2-base | 10 | 7 | 943 | 6,596 | 2,976 | 79 ms | 170 ms | |
+//! | poseidon_n08 | Stele | 10 | 4 | 937 | 3,748 | 1,984 | 66 ms | 155 ms | 0.39 |
+//! | | halo2-base | 12 | 5 | 3,866 | 19,328 | 2,272 | 204 ms | 402 ms | |
+//! | poseidon_n16 | Stele | 12 | 4 | 2,301 | 9,204 | 1,984 | 190 ms | 448 ms | 0.39 |
+//! | | halo2-base | 14 | 5 | 13,776 | 68,880 | 2,272 | 577 ms | 1.14 s | |
+//! | eddsa_verify | Stele | 13 | 4 | 5,588 | 22,352 | 1,984 | 302 ms | 707 ms | 0.91 |
+//! | | halo2-base | 13 | 7 | 6,844 | 41,133 | 2,656 | 365 ms | 774 ms | |
 //!
-//! Verification takes 3 to 8 ms on both sides, within the noise. Stele's Merkle rows include
-//! the block's fixed cost (a bare depth-20 or depth-32 leaf write is 1,764 or 2,820 rows).
-//! Where Stele is worse than 1.2× of hand-written: the proof of `poseidon_n01`, 1,984 bytes
-//! against 1,216 (1.63×), because Stele's circuits always have 4 advice and 14 fixed columns
-//! while the one-hash halo2-base circuit has 2 and 3; every other proof of Stele is smaller.
-//! Prove times are close at one input and four (0.95, 0.97; one single run gave 1.15 for
-//! `poseidon_n01`) and for EdDSA (0.89 and 0.90 in two quiet runs, 1.03 and 1.48 in two runs
-//! under load, the halo2-base side 1.40 to 1.84 s and Stele's 1.29 to 2.07 s): both sides'
-//! `k` is the same there, and the difference is within the machine's noise.
+//! Verification takes about 3 to 4 ms on both sides. Stele's Merkle rows include the block's
+//! fixed cost (a bare depth-20 or depth-32 leaf write is 1,764 or 2,820 rows). Where Stele is
+//! not ahead: one Poseidon of a single input proves in the same time (1.02, within the noise;
+//! both circuits are tiny) with a bigger proof, 1,984 bytes against 1,216 (1.63×), because
+//! Stele's circuits always have 4 advice and 14 fixed columns while the one-hash halo2-base
+//! circuit has 2 and 3; every other proof of Stele is smaller. EdDSA is at the same `k` on both
+//! sides (0.91; under heavy load from other jobs runs ranged from 0.89 to 1.48, both sides
+//! moving).
 
 use std::collections::HashMap;
 use std::hint::black_box;
