@@ -26,15 +26,18 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use stele_circuit::proof;
 
+#[path = "../tests/support/chips.rs"]
+mod chips;
 #[path = "support/gadgets.rs"]
 mod gadgets;
 
-use gadgets::{Gadget, GadgetCircuit, circomlibjs_eddsa, smallest_k};
+use chips::{circomlibjs_eddsa, smallest_k};
+use gadgets::Gadget;
 
 fn bench_workload(c: &mut Criterion, name: &str, gadget: Gadget) {
     let public = gadget.public();
-    let circuit = GadgetCircuit::new(gadget);
-    let rows = circuit.rows();
+    let circuit = gadget.circuit();
+    let rows = gadget.rows();
     let k = smallest_k(rows);
     // TEST ONLY: a setup whose toxic waste is known.
     let params = ParamsKZG::<Bn256>::setup(k, ChaCha20Rng::from_seed([0; 32]));

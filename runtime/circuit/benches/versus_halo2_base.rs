@@ -795,7 +795,7 @@ fn merkle_targets(name: &'static str, depth: usize) -> Vec<Target> {
         vec![tx],
         vec![start.root(), end.root()],
     );
-    let write_rows = GadgetCircuit::new(Gadget::MerkleUpdate(depth as u32)).rows();
+    let write_rows = Gadget::MerkleUpdate(depth as u32).rows();
     stele.note = Some(format!(
         "a bare write of a leaf value at this depth (std_gadgets' merkle_update: old and new \
          leaf on one path, the key's bits) is {write_rows} rows; the block's {} rows also hash \
@@ -1180,19 +1180,22 @@ fn arith_targets(name: &'static str) -> Vec<Target> {
 // Single gadgets: Stele's side
 // ---------------------------------------------------------------------------------------------
 
+#[path = "../tests/support/chips.rs"]
+mod chips;
 #[path = "support/gadgets.rs"]
 mod gadgets;
 
-use gadgets::{EddsaCase, Gadget, GadgetCircuit, circomlibjs_eddsa, poseidon_inputs, smallest_k};
+use chips::{ChipCircuit, EddsaCase, circomlibjs_eddsa, smallest_k};
+use gadgets::{Gadget, poseidon_inputs};
 
 /// Stele's side of a single-gadget workload: the gadget alone in a circuit of the block
 /// circuit's columns, as `std_gadgets` proves it.
 fn stele_gadget_target(workload: &'static str, gadget: Gadget) -> Target {
     let public = gadget.public();
-    let circuit = GadgetCircuit::new(gadget);
-    let rows = circuit.rows();
+    let circuit = gadget.circuit();
+    let rows = gadget.rows();
     let mut cs = ConstraintSystem::<Fr>::default();
-    GadgetCircuit::configure(&mut cs);
+    ChipCircuit::configure(&mut cs);
     let keygen_circuit = circuit.clone();
     Target {
         workload,

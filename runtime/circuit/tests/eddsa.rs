@@ -3,46 +3,25 @@
 //! `stele_crypto::eddsa::verify` on random valid and invalid signatures, a tampered cell of
 //! every kind is rejected, and the rows per verification are pinned.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
-use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
+use halo2_proofs::circuit::Value;
 use halo2_proofs::dev::MockProver;
 use halo2_proofs::halo2curves::bn256::Fr;
 use halo2_proofs::halo2curves::ff::Field;
-use halo2_proofs::plonk::{Circuit, Column, ConstraintSystem, Error, Instance};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde_json::Value as Json;
 use stele_circuit::eddsa::{self, PointVar};
-use stele_circuit::gates::{Faults, GateChip, GateConfig, GateCtx, Var};
-use stele_circuit::poseidon::{PoseidonChip, PoseidonConfig};
+use stele_circuit::gates::{Faults, GateCtx};
 use stele_circuit::poseidon_wide;
 use stele_crypto::babyjub::Point;
-use stele_crypto::eddsa::{PrivateKey, Signature};
-use stele_crypto::fr_from_str;
+use stele_crypto::eddsa::PrivateKey;
 
-/// One verification: public key, message, signature.
-#[derive(Clone, Copy, Debug)]
-struct Case {
-    pubkey: Point,
-    msg: Fr,
-    sig: Signature,
-}
+#[path = "support/chips.rs"]
+mod chips;
 
-impl Case {
-    fn native(&self) -> bool {
-        stele_crypto::eddsa::verify(&self.pubkey, self.msg, &self.sig)
-    }
-}
-
-#[derive(Clone)]
-struct TestCircuit {
-    cases: Vec<Case>,
-    faults: Faults,
-    /// Rows of the verifications alone (the Poseidon challenges excluded), and in all.
-    rows: Rc<Cell<(usize, usize)>>,
-}
+use chips::{ChipCircuit, EddsaCase as Case, circomlibjs_eddsa, smallest_k};
 
 fn point_var(ctx: &mut GateCtx<'_, '_>, p: &Point) -> PointVar {
     PointVar {
@@ -51,84 +30,39 @@ fn point_var(ctx: &mut GateCtx<'_, '_>, p: &Point) -> PointVar {
     }
 }
 
-impl Circuit<Fr> for TestCircuit {
-    type Config = (GateConfig, PoseidonConfig, Column<Instance>);
-    type FloorPlanner = SimpleFloorPlanner;
-    type Params = ();
-
-    fn without_witnesses(&self) -> Self {
-        self.clone()
-    }
-
-    fn configure(meta: &mut ConstraintSystem<Fr>) -> Self::Config {
-        let advice = [(); 4].map(|_| meta.advice_column());
-        let instance = meta.instance_column();
-        meta.enable_equality(instance);
-        (
-            GateChip::configure(meta, advice),
-            PoseidonChip::configure(meta, advice),
-            instance,
-        )
-    }
-
-    fn synthesize(
-        &self,
-        (config, poseidon, instance): Self::Config,
-        mut layouter: impl Layouter<Fr>,
-    ) -> Result<(), Error> {
-        let chip = GateChip::new(config).with_faults(self.faults.clone());
-        let poseidon = PoseidonChip::new(poseidon);
-        chip.load_table(&mut layouter)?;
-        let outputs: RefCell<Vec<Var>> = RefCell::new(Vec::new());
-        layouter.assign_region(
-            || "eddsa",
-            |mut region| {
-                let mut ctx = chip.ctx(&mut region, 0);
-                let mut verify_rows = 0;
-                for case in &self.cases {
-                    let a = point_var(&mut ctx, &case.pubkey);
-                    let r8 = point_var(&mut ctx, &case.sig.r8);
-                    let msg = ctx.witness(Value::known(case.msg));
-                    let s = ctx.witness(Value::known(case.sig.s));
-                    let inputs = [r8.x.clone(), r8.y.clone(), a.x.clone(), a.y.clone(), msg];
-                    let h =
-                        poseidon_wide::poseidon(&mut ctx, &poseidon, &inputs).expect("5 inputs");
-                    let before = ctx.height();
-                    let ok = eddsa::verify(&mut ctx, &a, &r8, &s, &h);
-                    verify_rows += ctx.height() - before;
-                    outputs.borrow_mut().push(ok.var().clone());
-                }
-                self.rows.set((verify_rows, ctx.height()));
-                Ok(())
-            },
-        )?;
-        for (i, out) in outputs.into_inner().iter().enumerate() {
-            layouter.constrain_instance(out.cell(), instance, i);
+/// A circuit verifying `cases` (each with the Poseidon of its challenge), the verdicts public;
+/// `verify_rows` receives the rows of the verifications alone.
+fn circuit(cases: &[Case], verify_rows: Rc<Cell<usize>>) -> ChipCircuit {
+    let cases = cases.to_vec();
+    ChipCircuit::new(move |ctx, poseidon| {
+        let mut rows = 0;
+        let mut verdicts = Vec::new();
+        for case in &cases {
+            let a = point_var(ctx, &case.pubkey);
+            let r8 = point_var(ctx, &case.sig.r8);
+            let msg = ctx.witness(Value::known(case.msg));
+            let s = ctx.witness(Value::known(case.sig.s));
+            let inputs = [r8.x.clone(), r8.y.clone(), a.x.clone(), a.y.clone(), msg];
+            let h = poseidon_wide::poseidon(ctx, poseidon, &inputs).expect("5 inputs");
+            let before = ctx.height();
+            let ok = eddsa::verify(ctx, &a, &r8, &s, &h);
+            rows += ctx.height() - before;
+            verdicts.push(ok.var().clone());
         }
-        Ok(())
-    }
+        verify_rows.set(rows);
+        verdicts
+    })
 }
 
-fn k_for(rows: usize) -> u32 {
-    let mut k = 9;
-    while (1usize << k) < rows + 16 {
-        k += 1;
-    }
-    k
-}
-
-/// Rows of a circuit verifying `n` signatures (the Poseidon challenges included).
+/// Rows of a circuit verifying `cases`: of the verifications alone, and in all (the Poseidon
+/// challenges included).
 fn total_rows(cases: &[Case]) -> (usize, usize) {
-    let rows = Rc::new(Cell::new((0, 0)));
-    let probe = TestCircuit {
-        cases: cases.to_vec(),
-        faults: Faults::none(),
-        rows: rows.clone(),
-    };
+    let verify_rows = Rc::new(Cell::new(0));
+    let probe = circuit(cases, verify_rows.clone());
     let public = vec![Fr::ZERO; cases.len()];
     // Synthesis only measures: the verdict of this run is not looked at.
     let _ = MockProver::run(16, &probe, vec![public]).expect("synthesis");
-    rows.get()
+    (verify_rows.get(), probe.height())
 }
 
 /// The `k` of a circuit of `cases` (the layout depends only on their number).
@@ -140,7 +74,7 @@ fn k_for_cases(cases: &[Case]) -> u32 {
     if let Some(k) = KS.with(|ks| ks.borrow().get(&cases.len()).copied()) {
         return k;
     }
-    let k = k_for(total_rows(cases).1);
+    let k = smallest_k(total_rows(cases).1);
     KS.with(|ks| ks.borrow_mut().insert(cases.len(), k));
     k
 }
@@ -148,11 +82,7 @@ fn k_for_cases(cases: &[Case]) -> u32 {
 /// Whether MockProver accepts the circuit with the given faults and public verdicts.
 fn accepts(cases: &[Case], faults: Faults, verdicts: &[bool]) -> bool {
     let k = k_for_cases(cases);
-    let circuit = TestCircuit {
-        cases: cases.to_vec(),
-        faults: faults.clone(),
-        rows: Rc::new(Cell::new((0, 0))),
-    };
+    let circuit = circuit(cases, Rc::new(Cell::new(0))).with_faults(faults.clone());
     let public = verdicts.iter().map(|&b| Fr::from(u64::from(b))).collect();
     let result = MockProver::run(k, &circuit, vec![public])
         .expect("synthesis")
@@ -188,42 +118,8 @@ fn agrees(cases: &[Case]) {
 // Vectors
 // ---------------------------------------------------------------------------------------------
 
-fn vectors() -> Json {
-    serde_json::from_str(include_str!(
-        "../../crypto/tests/data/eddsa_circomlibjs.json"
-    ))
-    .expect("valid JSON")
-}
-
-fn field(v: &Json) -> Fr {
-    fr_from_str(v.as_str().expect("decimal string")).expect("field element")
-}
-
-fn point(v: &Json) -> Point {
-    Point {
-        x: field(&v["x"]),
-        y: field(&v["y"]),
-    }
-}
-
-fn case(v: &Json) -> Case {
-    Case {
-        pubkey: point(&v["public_key"]),
-        msg: field(&v["msg"]),
-        sig: Signature {
-            r8: point(&v["signature"]["r8"]),
-            s: field(&v["signature"]["s"]),
-        },
-    }
-}
-
 fn valid_cases() -> Vec<Case> {
-    vectors()["valid"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(case)
-        .collect()
+    circomlibjs_eddsa().0
 }
 
 #[test]
@@ -256,12 +152,7 @@ fn circomlibjs_vectors_verify_and_changes_fail() {
 
 #[test]
 fn negative_vectors_give_false() {
-    let negative: Vec<Case> = vectors()["negative"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(case)
-        .collect();
+    let negative = circomlibjs_eddsa().1;
     assert_eq!(negative.len(), 11);
     assert!(negative.iter().all(|c| !c.native()));
     for chunk in negative.chunks(4) {

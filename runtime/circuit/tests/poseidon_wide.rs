@@ -7,87 +7,25 @@
 //! row is rejected by the S-box gate that the row code in `kind_q` switches on, a wrong public
 //! output is rejected, and the rows per permutation of every width are pinned.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
-use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
+use halo2_proofs::circuit::Value;
 use halo2_proofs::dev::{MockProver, VerifyFailure};
 use halo2_proofs::halo2curves::bn256::Fr;
-use halo2_proofs::plonk::{Circuit, Column, ConstraintSystem, Error, Instance};
-use stele_circuit::gates::{Faults, GateChip, GateConfig, GateCtx, Var};
-use stele_circuit::poseidon::{PoseidonChip, PoseidonConfig};
+use stele_circuit::gates::{Faults, GateCtx, Var};
+use stele_circuit::poseidon::PoseidonChip;
 use stele_circuit::poseidon_wide::{self, PoseidonError};
 use stele_crypto::fr_from_str;
+
+#[path = "support/chips.rs"]
+mod chips;
+
+use chips::{ChipCircuit, smallest_k};
 
 // ---------------------------------------------------------------------------------------------
 // Harness
 // ---------------------------------------------------------------------------------------------
-
-/// Lays out gadgets and returns the cells to expose as public outputs (instance rows 0, 1, ...).
-type Build = dyn Fn(&mut GateCtx<'_, '_>, &PoseidonChip) -> Vec<Var>;
-
-#[derive(Clone)]
-struct TestCircuit {
-    build: Rc<Build>,
-    faults: Faults,
-    /// Height of the context after `build` (written during synthesis).
-    height: Rc<Cell<usize>>,
-}
-
-impl Circuit<Fr> for TestCircuit {
-    type Config = (GateConfig, PoseidonConfig, Column<Instance>);
-    type FloorPlanner = SimpleFloorPlanner;
-    type Params = ();
-
-    fn without_witnesses(&self) -> Self {
-        self.clone()
-    }
-
-    fn configure(meta: &mut ConstraintSystem<Fr>) -> Self::Config {
-        let advice = [(); 4].map(|_| meta.advice_column());
-        let instance = meta.instance_column();
-        meta.enable_equality(instance);
-        (
-            GateChip::configure(meta, advice),
-            PoseidonChip::configure(meta, advice),
-            instance,
-        )
-    }
-
-    fn synthesize(
-        &self,
-        (config, poseidon, instance): Self::Config,
-        mut layouter: impl Layouter<Fr>,
-    ) -> Result<(), Error> {
-        let chip = GateChip::new(config).with_faults(self.faults.clone());
-        let poseidon = PoseidonChip::new(poseidon);
-        chip.load_table(&mut layouter)?;
-        let outputs = RefCell::new(Vec::new());
-        layouter.assign_region(
-            || "poseidon_wide",
-            |mut region| {
-                let mut ctx = chip.ctx(&mut region, 0);
-                *outputs.borrow_mut() = (self.build)(&mut ctx, &poseidon);
-                self.height.set(ctx.height());
-                Ok(())
-            },
-        )?;
-        for (i, out) in outputs.into_inner().iter().enumerate() {
-            layouter.constrain_instance(out.cell(), instance, i);
-        }
-        Ok(())
-    }
-}
-
-/// Rows of the layout plus headroom for blinding rows, as a power of two (at least 2^9 for the
-/// 256-row table).
-fn k_for(rows: usize) -> u32 {
-    let mut k = 9;
-    while (1usize << k) < rows + 16 {
-        k += 1;
-    }
-    k
-}
 
 /// Runs `build` with the given faults and public outputs; returns the verdict and the height.
 fn run(
@@ -95,22 +33,12 @@ fn run(
     public: Vec<Fr>,
     build: impl Fn(&mut GateCtx<'_, '_>, &PoseidonChip) -> Vec<Var> + 'static,
 ) -> (Result<(), Vec<VerifyFailure>>, usize) {
-    let build: Rc<Build> = Rc::new(build);
     // A first synthesis at a generous size measures the height; the check runs at the smallest k.
-    let height = Rc::new(Cell::new(0));
-    let probe = TestCircuit {
-        build: build.clone(),
-        faults: Faults::none(),
-        height: height.clone(),
-    };
+    let probe = ChipCircuit::new(build);
     MockProver::run(16, &probe, vec![public.clone()]).expect("synthesis");
-    let rows = height.get();
-    let circuit = TestCircuit {
-        build,
-        faults: faults.clone(),
-        height,
-    };
-    let verdict = MockProver::run(k_for(rows), &circuit, vec![public])
+    let rows = probe.height();
+    let circuit = probe.with_faults(faults.clone());
+    let verdict = MockProver::run(smallest_k(rows), &circuit, vec![public])
         .expect("synthesis")
         .verify();
     (verdict, rows)
