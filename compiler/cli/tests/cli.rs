@@ -193,6 +193,16 @@ fn closed_stdout_is_not_a_crash() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+/// The JSON a command printed on standard output.
+fn stdout_json(out: &str) -> serde_json::Value {
+    let stdout = out
+        .split("--- stdout\n")
+        .nth(1)
+        .and_then(|rest| rest.split("--- stderr").next())
+        .expect("a stdout section");
+    serde_json::from_str(stdout).expect("JSON on stdout")
+}
+
 /// `stele key new` writes a key file whose public key it prints; `stele sign` with it makes a
 /// signature that `stele_crypto::eddsa::verify` accepts.
 #[test]
@@ -200,14 +210,7 @@ fn new_key_signs_verifiable_messages() {
     let dir = tempfile::tempdir().unwrap();
     let out = stele(dir.path(), &["key", "new", "--out", "key.json"]);
     assert!(out.starts_with("exit: 0"), "{out}");
-    let stdout = out
-        .split("--- stdout\n")
-        .nth(1)
-        .unwrap()
-        .split("--- stderr")
-        .next()
-        .unwrap();
-    let public: serde_json::Value = serde_json::from_str(stdout).unwrap();
+    let public = stdout_json(&out);
     let field = |v: &serde_json::Value| stele_crypto::fr_from_str(v.as_str().unwrap()).unwrap();
     let pubkey = stele_crypto::babyjub::Point {
         x: field(&public["x"]),
@@ -215,14 +218,7 @@ fn new_key_signs_verifiable_messages() {
     };
     let out = stele(dir.path(), &["sign", "--key", "key.json", "--msg", "12345"]);
     assert!(out.starts_with("exit: 0"), "{out}");
-    let stdout = out
-        .split("--- stdout\n")
-        .nth(1)
-        .unwrap()
-        .split("--- stderr")
-        .next()
-        .unwrap();
-    let sig: serde_json::Value = serde_json::from_str(stdout).unwrap();
+    let sig = stdout_json(&out);
     let sig = stele_crypto::eddsa::Signature {
         r8: stele_crypto::babyjub::Point {
             x: field(&sig["r8"]["x"]),
