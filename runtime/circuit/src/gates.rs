@@ -94,9 +94,7 @@
 //! | `guarded_field_div` | 0 | 3 (2 without a guard) | 0 | 3 |
 //! | `lin_comb`, n = 1 (none for `1·x + 0`), 2 terms | 0 | 1 | 0 | 1 |
 //! | `lin_comb`, n ≥ 3 terms | ⌊(n − 1)/2⌋ | n even: 1 | 0 | ⌈(n − 1)/2⌉ |
-//! | `pow5` (`(Σ c·v + k)^5`), 1 term | 0 | 3 | 0 | 3 |
-//! | `pow5`, n ≥ 2 terms | as `lin_comb` | as `lin_comb`, + 3 | 0 | ⌈(n − 1)/2⌉ + 3 |
-//! | `pow5_add` (`m·(Σ c·v + k)^5 + e·y`) | as `pow5`, + 1 | as `pow5`, − 1 | 0 | as `pow5` |
+//! | `sbox_row` (`x⁵` on the Poseidon chip's S-box gate, crate-internal) | 1 | 0 | 0 | 1 |
 //!
 //! So a checked u64 operation costs 8 rows and a u128 one 16 (24 for `mul`), all of it the range
 //! check; the arithmetic rides in the range rows' free a, b, c slots. In cells: a full row is 4
@@ -111,8 +109,7 @@
 //! `lt.bit`, `lt.diff`, `mask.out`, `add.sum`, `sub.diff`, `mul.gx`, `mul.gy`, `mul.prod`,
 //! `mul.small_is_x`, `mul.small`, `div.q`, `div.rem`, `div.beff`, `div.gap`, `div.qb`,
 //! `div.gx`, `div.small_is_q`, `div.small`, `cast.out`, `inv.out`, `lin.acc`, `lin.out`,
-//! `pow5.x2`, `pow5.x4`, `pow5.out`, and on the S-box rows of [`crate::poseidon_wide`]
-//! `sbox.x4`, `sbox.out`, `sbox.out4`.
+//! and on the S-box rows of [`crate::poseidon_wide`] `sbox.x4`, `sbox.out`, `sbox.out4`.
 
 mod basic;
 mod ctx;
@@ -388,34 +385,12 @@ impl GateCtx<'_, '_> {
         }
     }
 
-    /// `(Σ c_j·v_j + k)^5`, the Poseidon S-box of an affine form. With one term `c·x` (after
-    /// dropping zero coefficients) the constant and the coefficient ride in the gate, 3 abc
-    /// rows: `s = (c·x + k)²` (`c²·a·b + 2ck·a + k²` with `a = b = x`), `w = s²`,
-    /// `out = w·(c·x + k)` (`c·a·b + k·a` with `a = w, b = x`). With more terms the sum is first
-    /// one cell by [`lin_comb`](Self::lin_comb): `⌈(n − 1)/2⌉ + 3` rows for `n ≥ 2`. With no
-    /// term, the cached constant `k⁵`. (Three products are the least any degree-2 gate needs
-    /// for a fifth power.)
-    ///
-    /// Labels: `pow5.x2`, `pow5.x4`, `pow5.out` (and `lin.acc`/`lin.out` of the sum).
-    pub fn pow5(&mut self, terms: &[(Fr, Var)], k: Fr) -> Var {
-        self.pow5_inner(terms, k, Fr::ONE, None)
-    }
-
-    /// `m·(Σ c_j·v_j + k)^5 + e·y` for constants `m`, `e` and a cell `y`: [`pow5`](Self::pow5)
-    /// whose last row is a full row that also scales the power and adds `e·y`
-    /// (`d = m·c·a·b + m·k·a + e·c` with `a = w, b = x, c = y`). Same number of rows as `pow5`.
-    /// A caller that needs `x⁵` only inside a linear form can so fold one more term in for
-    /// free. Labels as for `pow5`.
-    pub fn pow5_add(&mut self, terms: &[(Fr, Var)], k: Fr, m: Fr, (e, y): (Fr, &Var)) -> Var {
-        self.pow5_inner(terms, k, m, Some((e, y)))
-    }
-
     /// `x⁵` for a cell `x` on one full row of the Poseidon chip's S-box gate: the row's code
     /// `(kind_q, kind_r) = (1, 0)` ([`crate::poseidon::SBOX_ONLY`]) switches on exactly
     /// `b = a⁴` and `d = c⁴`, and this gate's own coefficients add `c = a·b`. The row holds
     /// `[x, x⁴, x⁵, x²⁰]`: every cell is fixed by `x` (the last one is the S-box gate's
     /// second slot, fed the output; nothing reads it). 1 full row, against 3 for
-    /// [`pow5`](Self::pow5). `kind_q` must be the Poseidon chip's column on the same advice
+    /// the three rows of a fifth power on this gate alone. `kind_q` must be the Poseidon chip's column on the same advice
     /// columns (see [`crate::poseidon::PoseidonConfig`]).
     ///
     /// Labels: `sbox.x4`, `sbox.out`, `sbox.out4` (and `copy` for `x`). Each cell is computed
@@ -443,83 +418,5 @@ impl GateCtx<'_, '_> {
             .assign_fixed(kind_q, row, crate::poseidon::fr_from_i64(q));
         debug_assert_eq!(r, 0, "kind_r stays 0 on an S-box-only row");
         out
-    }
-
-    fn pow5_inner(&mut self, terms: &[(Fr, Var)], k: Fr, m: Fr, extra: Option<(Fr, &Var)>) -> Var {
-        let terms = nonzero_terms(terms);
-        let (c, x, k) = match terms.as_slice() {
-            [] => {
-                let power = m * k.pow_vartime([5u64]);
-                return match extra {
-                    None => self.constant(power),
-                    Some((e, y)) => self.lin_comb(&[(e, y.clone())], power),
-                };
-            }
-            [(c, x)] => (*c, x.clone(), k),
-            _ => (Fr::ONE, self.lin_comb(&terms, k), Fr::ZERO),
-        };
-        let base = x.value.map(|x| c * x + k);
-        // s = (c·x + k)²
-        let q = Q {
-            ab: c * c,
-            a: Fr::from(2) * c * k,
-            k: k * k,
-            c: -Fr::ONE,
-            ..Q::ZERO
-        };
-        let cells = self.gate3(
-            q,
-            In::Copy(&x),
-            In::Same(0),
-            In::New("pow5.x2", base.map(|b| b.square())),
-        );
-        let s = slot(&cells, 2);
-        // w = s²
-        let q = Q {
-            ab: Fr::ONE,
-            c: -Fr::ONE,
-            ..Q::ZERO
-        };
-        let cells = self.gate3(
-            q,
-            In::Copy(&s),
-            In::Same(0),
-            In::New("pow5.x4", s.value.map(|s| s.square())),
-        );
-        let w = slot(&cells, 2);
-        // out = m·w·(c·x + k) (+ e·y)
-        let power = w.value * x.value.map(|x| m * (c * x + k));
-        match extra {
-            None => {
-                let q = Q {
-                    ab: m * c,
-                    a: m * k,
-                    c: -Fr::ONE,
-                    ..Q::ZERO
-                };
-                let cells = self.gate3(q, In::Copy(&w), In::Copy(&x), In::New("pow5.out", power));
-                slot(&cells, 2)
-            }
-            Some((e, y)) => {
-                let q = Q {
-                    ab: m * c,
-                    a: m * k,
-                    c: e,
-                    d: -Fr::ONE,
-                    ..Q::ZERO
-                };
-                let value = power + y.value.map(|y| e * y);
-                let cells = self.gate4(
-                    q,
-                    [
-                        In::Copy(&w),
-                        In::Copy(&x),
-                        In::Copy(y),
-                        In::New("pow5.out", value),
-                    ],
-                );
-                slot(&cells, 3)
-            }
-        }
     }
 }

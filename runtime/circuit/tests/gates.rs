@@ -312,10 +312,10 @@ fn constants_are_pinned_and_cached() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Linear combinations and the fifth power
+// Linear combinations
 // ---------------------------------------------------------------------------------------------
 
-/// Coefficients for `lin_comb`/`pow5` tests: a unit, a zero (dropped), `-1`, and large ones.
+/// Coefficients for `lin_comb` tests: a unit, a zero (dropped), `-1`, and large ones.
 fn lin_coeffs() -> Vec<Fr> {
     vec![Fr::ONE, Fr::ZERO, p_minus(1), u(3), p_minus(7), pow2(200)]
 }
@@ -339,7 +339,7 @@ fn lin_native(terms: &[(Fr, Var)], k: Fr) -> Fr {
 }
 
 #[test]
-fn lin_comb_and_pow5_match_native() {
+fn lin_comb_matches_native() {
     honest(K, |ctx| {
         let vars: Vec<Var> = [u(7), p_minus(1), pow2(130), u(0), u(5), p_minus(2), u(11)]
             .iter()
@@ -350,14 +350,6 @@ fn lin_comb_and_pow5_match_native() {
                 let terms = lin_terms(&vars, n);
                 let sum = lin_native(&terms, k);
                 check(&ctx.lin_comb(&terms, k), sum, "lin_comb");
-                check(&ctx.pow5(&terms, k), sum.pow_vartime([5u64]), "pow5");
-                let (m, e) = (p_minus(3), u(4));
-                let expected = m * sum.pow_vartime([5u64]) + e * known(vars[1].value());
-                check(
-                    &ctx.pow5_add(&terms, k, m, (e, &vars[1])),
-                    expected,
-                    "pow5_add",
-                );
             }
         }
         // 1·x + 0 is x itself.
@@ -367,14 +359,12 @@ fn lin_comb_and_pow5_match_native() {
 }
 
 #[test]
-fn tampered_lin_comb_and_pow5_cells_are_rejected() {
+fn tampered_lin_comb_cells_are_rejected() {
     // A gadget on `n` listed terms (zero coefficients included), and the fresh cell to tamper:
     // every label each gadget assigns, in each kind of row (abc, first and later full rows).
     #[derive(Clone, Copy)]
     enum G {
         Lin(usize),
-        Pow5(usize),
-        Pow5Add(usize),
     }
     let cases: Vec<(G, &str, usize)> = vec![
         (G::Lin(1), "lin.out", 0),
@@ -385,17 +375,6 @@ fn tampered_lin_comb_and_pow5_cells_are_rejected() {
         (G::Lin(7), "lin.acc", 0),
         (G::Lin(7), "lin.acc", 1),
         (G::Lin(7), "lin.out", 0),
-        (G::Pow5(1), "pow5.x2", 0),
-        (G::Pow5(1), "pow5.x4", 0),
-        (G::Pow5(1), "pow5.out", 0),
-        (G::Pow5(3), "lin.out", 0),
-        (G::Pow5(3), "pow5.x2", 0),
-        (G::Pow5(3), "pow5.out", 0),
-        (G::Pow5Add(1), "pow5.x2", 0),
-        (G::Pow5Add(1), "pow5.x4", 0),
-        (G::Pow5Add(1), "pow5.out", 0),
-        (G::Pow5Add(4), "lin.out", 0),
-        (G::Pow5Add(4), "pow5.out", 0),
     ];
     let build = |g: G| {
         move |ctx: &mut GateCtx<'_, '_>| {
@@ -407,12 +386,6 @@ fn tampered_lin_comb_and_pow5_cells_are_rejected() {
             match g {
                 G::Lin(n) => {
                     ctx.lin_comb(&lin_terms(&vars, n), k);
-                }
-                G::Pow5(n) => {
-                    ctx.pow5(&lin_terms(&vars, n), k);
-                }
-                G::Pow5Add(n) => {
-                    ctx.pow5_add(&lin_terms(&vars, n), k, u(3), (p_minus(2), &vars[2]));
                 }
             }
         }
@@ -427,8 +400,8 @@ fn tampered_lin_comb_and_pow5_cells_are_rejected() {
             );
         }
     }
-    // Operand copies (the first copy of every gadget, and the squaring's copy of x).
-    for g in [G::Lin(3), G::Lin(7), G::Pow5(1), G::Pow5(3), G::Pow5Add(4)] {
+    // Operand copies (the first two copies of each gadget).
+    for g in [G::Lin(3), G::Lin(7)] {
         for nth in [0, 1] {
             rejects(
                 K,
@@ -1696,34 +1669,6 @@ fn costs_match_the_module_table() {
             "lin_comb 6 terms",
             gadget(|c, v, _| {
                 c.lin_comb(&lin_terms(v, 8), u(1)); // two zero coefficients
-            }),
-            3,
-        ),
-        (
-            "pow5 1 term",
-            gadget(|c, v, _| {
-                c.pow5(&[(u(3), v[0].clone())], u(1));
-            }),
-            3,
-        ),
-        (
-            "pow5 2 terms",
-            gadget(|c, v, _| {
-                c.pow5(&[(u(3), v[0].clone()), (u(5), v[1].clone())], u(1));
-            }),
-            4,
-        ),
-        (
-            "pow5 5 terms",
-            gadget(|c, v, _| {
-                c.pow5(&lin_terms(v, 6), u(1));
-            }),
-            5,
-        ),
-        (
-            "pow5_add 1 term",
-            gadget(|c, v, _| {
-                c.pow5_add(&[(u(3), v[0].clone())], u(1), u(2), (u(5), &v[1]));
             }),
             3,
         ),
