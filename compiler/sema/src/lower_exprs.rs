@@ -623,7 +623,8 @@ impl<'a> Lowerer<'a> {
                     format!("a Merkle path has 1 to 64 siblings, not {depth}"),
                     span,
                     format!("called with {depth} siblings"),
-                );
+                )
+                .with_help("a tree of depth D has D siblings, leaf level first; 1 <= D <= 64");
                 return Err(Abort::Diag(Box::new(d)));
             }
             // index, leaf, siblings: the parameter types fix the scalars.
