@@ -7,18 +7,13 @@ use std::path::Path;
 use stele_exec::{Outcome, State, Tx};
 use stele_ir::Program;
 
-use crate::commands::{Failed, compile_chain};
-
-fn fail(message: impl std::fmt::Display) -> Failed {
-    eprintln!("error: {message}");
-    Failed
-}
+use crate::commands::{Failed, compile_chain, error};
 
 fn read_json(path: &Path) -> Result<serde_json::Value, Failed> {
     let text =
-        std::fs::read(path).map_err(|e| fail(format!("cannot read `{}`: {e}", path.display())))?;
+        std::fs::read(path).map_err(|e| error(format!("cannot read `{}`: {e}", path.display())))?;
     serde_json::from_slice(&text).map_err(|e| {
-        fail(format!(
+        error(format!(
             "`{}`:{}:{}: invalid JSON: {e}",
             path.display(),
             e.line(),
@@ -29,19 +24,20 @@ fn read_json(path: &Path) -> Result<serde_json::Value, Failed> {
 
 pub fn read_state(program: &Program, path: &Path) -> Result<State, Failed> {
     let json = read_json(path)?;
-    State::from_json(program, &json).map_err(|e| fail(format!("`{}`: {e}", path.display())))
+    State::from_json(program, &json).map_err(|e| error(format!("`{}`: {e}", path.display())))
 }
 
 pub fn read_block(program: &Program, path: &Path) -> Result<Vec<Tx>, Failed> {
     let json = read_json(path)?;
-    stele_exec::decode_block(program, &json).map_err(|e| fail(format!("`{}`: {e}", path.display())))
+    stele_exec::decode_block(program, &json)
+        .map_err(|e| error(format!("`{}`: {e}", path.display())))
 }
 
 pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), Failed> {
     let mut text = serde_json::to_string_pretty(value)
-        .map_err(|e| fail(format!("cannot encode state: {e}")))?;
+        .map_err(|e| error(format!("cannot encode state: {e}")))?;
     text.push('\n');
-    std::fs::write(path, text).map_err(|e| fail(format!("cannot write `{}`: {e}", path.display())))
+    std::fs::write(path, text).map_err(|e| error(format!("cannot write `{}`: {e}", path.display())))
 }
 
 /// Applies `txs` and renders what happened: one line per transaction, then the roots.

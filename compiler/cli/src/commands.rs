@@ -14,7 +14,8 @@ pub struct Failed;
 
 pub type Outcome = Result<(), Failed>;
 
-fn error(message: impl std::fmt::Display) -> Failed {
+/// Prints `error: {message}` on standard error: how every command reports a failure.
+pub(crate) fn error(message: impl std::fmt::Display) -> Failed {
     eprintln!("error: {message}");
     Failed
 }

@@ -15,8 +15,8 @@ use stele_evm::solc::{Solc, encode_hex};
 use stele_evm::{MAX_RUNTIME_SIZE, abi};
 
 use crate::block;
-use crate::commands::{Failed, Outcome as CliOutcome};
-use crate::prover::{Chain, fail, hex, print_public, step, write_file};
+use crate::commands::{Failed, Outcome as CliOutcome, error};
+use crate::prover::{Chain, hex, print_public, step, write_file};
 
 /// Where the key and the setup come from.
 pub struct KeyArgs {
@@ -28,11 +28,11 @@ fn build(
     params: &ParamsKZG<Bn256>,
     vk: &VerifyingKey<G1Affine>,
 ) -> Result<(Contracts, bool), Failed> {
-    let solc = Solc::locate().map_err(fail)?;
+    let solc = Solc::locate().map_err(error)?;
     let contracts = step("Generating and compiling the contracts", || {
         contracts::build(&solc, params, vk, stele_circuit::block::PUBLIC_INPUTS)
     })
-    .map_err(fail)?;
+    .map_err(error)?;
     Ok((contracts, files::is_insecure_dev_params(params)))
 }
 
@@ -113,7 +113,7 @@ fn read_evm_proof(path: &Path) -> Result<ProofFile, Failed> {
     let bytes = crate::prover::read_file(path)?;
     let file = ProofFile::from_bytes(&bytes).map_err(|e| crate::prover::in_file(path, e))?;
     if file.transcript != Transcript::Keccak {
-        return Err(fail(format!(
+        return Err(error(format!(
             "`{}` is a proof for off-chain verification; the EVM verifier reads proofs made with `stele prove --evm`",
             path.display()
         )));
@@ -129,7 +129,7 @@ fn tx_data(chain: &Chain, block_path: &Path, commitment: &Fr) -> Result<Vec<Fr>,
         .flat_map(|tx| tx_fields(&chain.program, tx))
         .collect();
     if stele_circuit::block::tx_commitment(&chain.program, &txs) != *commitment {
-        return Err(fail(format!(
+        return Err(error(format!(
             "`{}` is not the block the proof is for: its transactions do not hash to the proof's transaction commitment",
             block_path.display()
         )));
@@ -143,7 +143,7 @@ fn block_public(file: &ProofFile) -> Result<&[Fr], Failed> {
         .first()
         .map(Vec::as_slice)
         .filter(|p| p.len() == stele_circuit::block::PUBLIC_INPUTS)
-        .ok_or_else(|| fail("the proof has no block public inputs"))
+        .ok_or_else(|| error("the proof has no block public inputs"))
 }
 
 fn calldata_for(
@@ -158,7 +158,7 @@ fn calldata_for(
         Target::Validium => abi::submit_block(&public[1], &public[2], &public[3], &file.proof),
         Target::Rollup => {
             let block_path = block_path
-                .ok_or_else(|| fail("rollup calldata needs the block: pass `--block`"))?;
+                .ok_or_else(|| error("rollup calldata needs the block: pass `--block`"))?;
             let data = tx_data(chain, block_path, &public[3])?;
             abi::submit_block_with_data(&public[1], &public[2], &data, &file.proof)
         }
@@ -208,20 +208,20 @@ pub fn evm(
     let mut evm = LocalEvm::new();
     let (verifier, verifier_gas) = evm
         .deploy("Halo2Verifier", &c.verifier.creation, &[])
-        .map_err(fail)?;
+        .map_err(error)?;
     let rollup = block_path.is_some();
     let args =
         abi::settlement_constructor(&verifier, chain.chain_id, &public[1], rollup, c.proof_len);
     let (settlement, settlement_gas) = evm
         .deploy("SteleSettlement", &c.settlement.creation, &args)
-        .map_err(fail)?;
+        .map_err(error)?;
     println!("deployment gas   Halo2Verifier {verifier_gas}, SteleSettlement {settlement_gas}");
     let bare = evm
         .call(
             &verifier,
             calldata_for(&chain, &file, Target::Verifier, None)?,
         )
-        .map_err(fail)?;
+        .map_err(error)?;
     report("verification", &bare, file.proof.len() + 32 * public.len());
     let (target, name) = if rollup {
         (Target::Rollup, "submitBlockWithData")
@@ -230,21 +230,21 @@ pub fn evm(
     };
     let data = calldata_for(&chain, &file, target, block_path.as_deref())?;
     let len = data.len();
-    let submitted = evm.call(&settlement, data).map_err(fail)?;
+    let submitted = evm.call(&settlement, data).map_err(error)?;
     report(name, &submitted, len);
     if submitted.is_success() != native {
-        return Err(fail(format!(
+        return Err(error(format!(
             "the EVM and the Rust verifier disagree (EVM: {}, Rust: {native}): please report this",
             submitted.is_success()
         )));
     }
     if !submitted.is_success() {
-        return Err(fail("the settlement contract rejected the block"));
+        return Err(error("the settlement contract rejected the block"));
     }
-    let root = evm.view_word(&settlement, "stateRoot()").map_err(fail)?;
+    let root = evm.view_word(&settlement, "stateRoot()").map_err(error)?;
     println!("stored root      0x{}", encode_hex(&root));
     if root != abi::word(&public[2]) {
-        return Err(fail(format!(
+        return Err(error(format!(
             "the stored root is not the proof's new root {}",
             hex(&public[2])
         )));

@@ -19,7 +19,7 @@ use stele_crypto::babyjub::Point;
 use stele_crypto::eddsa::{PrivateKey, Signature};
 use stele_crypto::{Fr, fr_from_str, fr_to_decimal, poseidon};
 
-use crate::commands::{Failed, Outcome};
+use crate::commands::{Failed, Outcome, error};
 
 /// Why a key file cannot be used.
 #[derive(Debug, PartialEq, Eq)]
@@ -122,11 +122,6 @@ fn key_file_json(key: &PrivateKey) -> Value {
         "private_key": hex_string(key.as_bytes()),
         "public_key": point_json(&key.public_key()),
     })
-}
-
-fn error(message: impl fmt::Display) -> Failed {
-    eprintln!("error: {message}");
-    Failed
 }
 
 fn pretty(v: &Value) -> String {

@@ -12,7 +12,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 use stele_crypto::{Fr, MerkleTree, fr_from_str, fr_to_decimal, poseidon};
 
-use crate::commands::{Failed, Outcome};
+use crate::commands::{Outcome, error};
 
 /// Why a leaves file cannot be turned into a tree.
 #[derive(Debug, PartialEq, Eq)]
@@ -94,11 +94,6 @@ pub fn parse_leaves(text: &str, depth: u32) -> Result<MerkleTree, LeavesError> {
         tree.set_leaf(i as u64, leaf(i, v)?);
     }
     Ok(tree)
-}
-
-fn error(message: impl fmt::Display) -> Failed {
-    eprintln!("error: {message}");
-    Failed
 }
 
 /// `stele merkle --depth D --leaves FILE [--index I]`.

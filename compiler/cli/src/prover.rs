@@ -24,12 +24,8 @@ use stele_driver::Sources;
 use stele_ir::Program;
 
 use crate::block;
-use crate::commands::{Failed, Outcome, compile_chain};
 
-pub(crate) fn fail(message: impl std::fmt::Display) -> Failed {
-    eprintln!("error: {message}");
-    Failed
-}
+use crate::commands::{Failed, Outcome, compile_chain, error};
 
 /// Runs one long step, printing `   {label} ... done in X s` (or `failed`) on standard error;
 /// on a terminal the line counts the seconds while the step runs.
@@ -117,7 +113,7 @@ impl Chain {
         let dir = keys.unwrap_or_else(|| self.keys_dir());
         let (vk_path, _) = self.key_paths(&dir);
         if !vk_path.is_file() {
-            return Err(fail(format!(
+            return Err(error(format!(
                 "no verifying key at `{}`: run `stele keygen` first",
                 vk_path.display()
             )));
@@ -162,14 +158,14 @@ impl Chain {
         // `rows()` panics when the program cannot be lowered: `new` on an empty block reports it.
         let state = stele_exec::State::new(&self.program);
         BlockCircuit::new(&self.program, self.chain_id, self.block_size, &state, &[])
-            .map_err(|e| fail(format!("cannot build the block circuit: {e}")))?;
+            .map_err(|e| error(format!("cannot build the block circuit: {e}")))?;
         Ok(circuit.k())
     }
 
     /// The KZG parameters for `k`: from `file` (halo2-axiom params or snarkjs `.ptau`), or the
     /// INSECURE development setup cached under `target/params/`.
     pub(crate) fn params(&self, file: Option<&Path>, k: u32) -> Result<ParamsKZG<Bn256>, Failed> {
-        let err = |e: FileError| fail(e);
+        let err = |e: FileError| error(e);
         match file {
             Some(path) => {
                 let params = if is_ptau(path) {
@@ -232,19 +228,20 @@ fn is_ptau(path: &Path) -> bool {
 }
 
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, Failed> {
-    std::fs::read(path).map_err(|e| fail(format!("cannot read `{}`: {e}", path.display())))
+    std::fs::read(path).map_err(|e| error(format!("cannot read `{}`: {e}", path.display())))
 }
 
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failed> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
-            .map_err(|e| fail(format!("cannot create `{}`: {e}", parent.display())))?;
+            .map_err(|e| error(format!("cannot create `{}`: {e}", parent.display())))?;
     }
-    std::fs::write(path, bytes).map_err(|e| fail(format!("cannot write `{}`: {e}", path.display())))
+    std::fs::write(path, bytes)
+        .map_err(|e| error(format!("cannot write `{}`: {e}", path.display())))
 }
 
 pub(crate) fn in_file(path: &Path, e: FileError) -> Failed {
-    fail(format!("`{}`: {e}", path.display()))
+    error(format!("`{}`: {e}", path.display()))
 }
 
 pub fn keygen(path: &Path, params: Option<PathBuf>, out: Option<PathBuf>, color: bool) -> Outcome {
@@ -255,11 +252,11 @@ pub fn keygen(path: &Path, params: Option<PathBuf>, out: Option<PathBuf>, color:
     let vk = step(&format!("Generating verifying key (k = {k})"), || {
         keygen_vk(&params, &circuit)
     })
-    .map_err(|e| fail(format!("key generation failed: {e:?}")))?;
+    .map_err(|e| error(format!("key generation failed: {e:?}")))?;
     let pk = step(&format!("Generating proving key (k = {k})"), || {
         keygen_pk(&params, vk.clone(), &circuit)
     })
-    .map_err(|e| fail(format!("key generation failed: {e:?}")))?;
+    .map_err(|e| error(format!("key generation failed: {e:?}")))?;
     let dir = out.unwrap_or_else(|| chain.keys_dir());
     let (vk_path, pk_path) = chain.key_paths(&dir);
     step("Writing keys", || {
@@ -300,18 +297,18 @@ pub fn prove(path: &Path, args: ProveArgs, color: bool) -> Outcome {
     let (circuit, public) = match built {
         Ok(b) => b,
         Err(e @ BlockError::Rejected { .. }) => {
-            return Err(fail(format!(
+            return Err(error(format!(
                 "{e}; a block proof covers applied transactions only"
             )));
         }
-        Err(e) => return Err(fail(format!("`{}`: {e}", args.block.display()))),
+        Err(e) => return Err(error(format!("`{}`: {e}", args.block.display()))),
     };
     let k = circuit.k();
     let params = chain.params(args.params.as_deref(), k)?;
     let dir = args.keys.unwrap_or_else(|| chain.keys_dir());
     let (_, pk_path) = chain.key_paths(&dir);
     if !pk_path.is_file() {
-        return Err(fail(format!(
+        return Err(error(format!(
             "no proving key at `{}`: run `stele keygen` first",
             pk_path.display()
         )));
@@ -340,7 +337,7 @@ pub fn prove(path: &Path, args: ProveArgs, color: bool) -> Outcome {
                 .map_err(|e| e.to_string())
         }
     })
-    .map_err(|e| fail(format!("proving failed: {e}")))?;
+    .map_err(|e| error(format!("proving failed: {e}")))?;
     let file = ProofFile {
         k,
         fingerprint: chain.fingerprint,
@@ -389,7 +386,7 @@ pub fn verify(
         })
     })?;
     if !ok {
-        return Err(fail("proof is invalid"));
+        return Err(error("proof is invalid"));
     }
     println!("proof is valid");
     if let Some(public) = file.public_inputs.first() {
@@ -478,7 +475,7 @@ pub fn info(path: &Path, color: bool) -> Outcome {
     let program = &chain.program;
     chain.k()?;
     let report = stele_circuit::costs::cost_report(program, chain.chain_id, chain.block_size)
-        .map_err(|e| fail(format!("cannot build the block circuit: {e}")))?;
+        .map_err(|e| error(format!("cannot build the block circuit: {e}")))?;
     let width = program
         .transitions
         .iter()
